@@ -1,0 +1,1 @@
+"""admin: see DESIGN.md; built by a later issue."""

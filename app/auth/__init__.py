@@ -1,0 +1,1 @@
+"""Authentication: login by IMAP, server-side web sessions, login throttling."""

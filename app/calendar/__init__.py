@@ -1,0 +1,1 @@
+"""Calendar: the calendar domain of Hamkar (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""Contacts: the contacts domain of Hamkar (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""dav: see DESIGN.md; built by a later issue."""

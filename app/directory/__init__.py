@@ -1,0 +1,1 @@
+"""The directory: organizations, their domains, accounts and per-user preferences."""

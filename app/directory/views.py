@@ -1,0 +1,57 @@
+"""The user's own settings page: language, time zone and calendar system."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+from starlette.responses import RedirectResponse, Response
+
+from app.directory import service as directory
+from app.errors import Invalid
+from app.web.deps import UserPageDep
+
+router = APIRouter()
+
+
+@router.get("/settings")
+def settings_page(page: UserPageDep, saved: bool = False) -> Response:
+    """Show the preferences form."""
+    return page.render(
+        "directory/settings.html",
+        timezones=directory.common_timezones(),
+        calendar_systems=directory.CALENDAR_SYSTEMS,
+        error=None,
+        saved=saved,
+    )
+
+
+@router.post("/settings")
+def save_settings(
+    page: UserPageDep,
+    language: Annotated[str, Form(max_length=8)] = "",
+    timezone: Annotated[str, Form(max_length=64)] = "",
+    calendar_system: Annotated[str, Form(max_length=16)] = "",
+) -> Response:
+    """Save the preferences; invalid values are shown back with the reason."""
+    assert page.user is not None
+    try:
+        directory.update_preferences(
+            page.db,
+            account_id=page.user.id,
+            language=language or None,
+            timezone=timezone or None,
+            calendar_system=calendar_system or None,
+        )
+    except Invalid as exc:
+        page.db.rollback()
+        return page.render(
+            "directory/settings.html",
+            status_code=400,
+            timezones=directory.common_timezones(),
+            calendar_systems=directory.CALENDAR_SYSTEMS,
+            error=page._(exc.message, **exc.params),
+            saved=False,
+        )
+    page.db.commit()
+    return RedirectResponse("/settings?saved=1", status_code=303)

@@ -1,0 +1,1 @@
+"""Files: the files domain of Hamkar (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""Mail: the mail domain of Hamkar (see DESIGN.md)."""

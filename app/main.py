@@ -1,0 +1,69 @@
+"""The app factory: builds the FastAPI application for a given Settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import RedirectResponse, Response
+
+from app.auth import views as auth_views
+from app.calendar import views as calendar_views
+from app.contacts import views as contacts_views
+from app.db import make_engine, make_session_factory
+from app.directory import views as directory_views
+from app.files import views as files_views
+from app.mail import views as mail_views
+from app.models import import_all_models
+from app.settings import Settings
+from app.tasks import views as tasks_views
+from app.web import health
+from app.web.csrf import CSRFMiddleware
+from app.web.errors import CrashGuardMiddleware, install_error_handlers
+from app.web.locale import LanguageSwitchMiddleware
+from app.web.security import SecurityHeadersMiddleware
+from app.web.state import AppState, load_secret
+from app.web.templating import make_environment
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application: routers, static files, middleware and error pages."""
+    settings = settings or Settings()
+    import_all_models()
+    engine = make_engine(settings)
+    state = AppState(
+        settings=settings,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        secret=load_secret(settings),
+        templates=make_environment(),
+    )
+    app = FastAPI(title="Hamkar", docs_url=None, redoc_url=None, openapi_url=None, debug=False)
+    app.state.hamkar = state
+    for module in (
+        health,
+        auth_views,
+        directory_views,
+        mail_views,
+        calendar_views,
+        contacts_views,
+        tasks_views,
+        files_views,
+    ):
+        app.include_router(module.router)
+    app.add_api_route("/", _home, methods=["GET"], include_in_schema=False)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    install_error_handlers(app)
+    # Added last = outermost: security headers wrap even CSRF refusals and crash pages.
+    app.add_middleware(CrashGuardMiddleware)
+    app.add_middleware(LanguageSwitchMiddleware, secure_cookies=settings.secure_cookies)
+    app.add_middleware(CSRFMiddleware, secret=state.secret, secure_cookies=settings.secure_cookies)
+    app.add_middleware(SecurityHeadersMiddleware, https=settings.secure_cookies)
+    return app
+
+
+def _home() -> Response:
+    return RedirectResponse("/mail", status_code=303)

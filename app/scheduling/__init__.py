@@ -1,0 +1,1 @@
+"""scheduling: see DESIGN.md; built by a later issue."""

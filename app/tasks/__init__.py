@@ -1,0 +1,1 @@
+"""Tasks: the tasks domain of Hamkar (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""webdav: see DESIGN.md; built by a later issue."""
