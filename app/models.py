@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import importlib
+import pkgutil
+from pathlib import Path
 
-DOMAIN_MODELS = ("app.auth.models", "app.directory.models")
+_APP_DIR = Path(__file__).resolve().parent
+
+
+def domain_model_modules() -> list[str]:
+    """Every ``app.<domain>.models`` module, found on disk (no list to keep in sync)."""
+    return sorted(
+        f"app.{info.name}.models"
+        for info in pkgutil.iter_modules([str(_APP_DIR)])
+        if info.ispkg and (_APP_DIR / info.name / "models.py").exists()
+    )
 
 
 def import_all_models() -> None:
     """Register every table with the shared metadata."""
-    for module in DOMAIN_MODELS:
+    for module in domain_model_modules():
         importlib.import_module(module)

@@ -23,8 +23,9 @@ from starlette.testclient import TestClient
 from app.mailstack import MailStack
 from app.settings import Settings
 
-# The suite's own mail stack listens on the standard ports + 1000, next to a dev stack.
-PORT_OFFSET = 1000
+# The suite's own mail stack listens on the standard ports + 1000, next to a dev stack; set
+# HAMKAR_TEST_PORT_OFFSET to run two suites side by side (each uses offset .. offset + 999).
+PORT_OFFSET = int(os.environ.get("HAMKAR_TEST_PORT_OFFSET", "1000"))
 TEST_PASSWORD = "test-Passw0rd!"
 PG_ADMIN_URL = os.environ.get(
     "HAMKAR_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -1,7 +1,8 @@
 """Languages, translation catalogs and locale-aware formatting (Jalali dates, Persian digits).
 
-Catalogs are the Babel ``.po`` files under ``app/translations``; they are compiled in memory at
-start-up, so there is no build step to forget.
+Catalogs are the Babel ``.po`` files under ``app/translations/<lang>/LC_MESSAGES/``, one per
+area (``messages.po`` for the shell, ``mail.po``, ``calendar.po`` ...), merged and compiled in
+memory at start-up, so there is no build step to forget.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo
 import jdatetime
 from babel import Locale
 from babel.dates import format_datetime as babel_format_datetime
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -64,15 +66,28 @@ def N_(message: str) -> str:
 @cache
 def translations(language: str) -> gettext.NullTranslations:
     """The compiled catalog of a language (English is the source language)."""
-    po_file = TRANSLATIONS_DIR / language / "LC_MESSAGES" / "messages.po"
-    if not po_file.exists():
+    po_files = sorted((TRANSLATIONS_DIR / language / "LC_MESSAGES").glob("*.po"))
+    if not po_files:
         return gettext.NullTranslations()
-    with po_file.open("rb") as handle:
-        catalog = read_po(handle, locale=language)
+    catalog = load_catalog(po_files, language)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
     return gettext.GNUTranslations(buffer)
+
+
+def load_catalog(po_files: list[Path], language: str) -> Catalog:
+    """All of a language's ``.po`` files merged into one catalog."""
+    merged = Catalog(locale=language)
+    for po_file in po_files:
+        with po_file.open("rb") as handle:
+            part = read_po(handle, locale=language)
+        if not merged.mime_headers or po_file.name == "messages.po":
+            merged.mime_headers = part.mime_headers
+        for message in part:
+            if message.id and message.string:
+                merged[message.id] = message
+    return merged
 
 
 def negotiate(accept_language: str | None, default: str) -> str:

@@ -1,7 +1,8 @@
 """The loopback mail stack, exercised with real clients over its real ports.
 
-One stack for the module, in a fresh directory under /tmp with every port moved by +2000 so it
-never meets a developer's stack or the main test stack. Needs root and the Debian packages.
+One stack for the module, in a fresh directory under /tmp with every port moved by +500 past
+the suite's offset so it never meets a developer's stack or the main test stack.
+Needs root and the Debian packages.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ from imapclient.exceptions import LoginError
 
 from app.mailstack import MailStack, MailStackError
 from app.settings import Settings
+from tests.conftest import PORT_OFFSET
 
-OFFSET = 2000
+OFFSET = PORT_OFFSET + 500
 ALICE = "alice@example.com"
 BOB = "bob@example.org"
 PASSWORD = "s3cret-pass"
