@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import RedirectResponse, Response
 
 from app.auth import views as auth_views
+from app.auth.basic import CredentialCache
 from app.calendar import views as calendar_views
 from app.contacts import views as contacts_views
 from app.db import make_engine, make_session_factory
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sessions=make_session_factory(engine),
         secret=load_secret(settings),
         templates=make_environment(),
+        credentials=CredentialCache(settings.dav_auth_cache_seconds),
     )
     app = FastAPI(title="Hamkar", docs_url=None, redoc_url=None, openapi_url=None, debug=False)
     app.state.hamkar = state

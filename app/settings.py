@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     login_max_failures_account: int = 5
     login_max_failures_ip: int = 20
     login_window_minutes: int = 15
+    dav_auth_cache_seconds: int = 120
     trusted_proxies: list[str] = Field(default_factory=list)
 
     demo_password: SecretStr = SecretStr("hamkar-demo")

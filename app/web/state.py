@@ -10,6 +10,7 @@ from jinja2 import Environment
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.auth.basic import CredentialCache
 from app.settings import Settings
 
 
@@ -22,6 +23,7 @@ class AppState:
     sessions: sessionmaker[Session]
     secret: bytes
     templates: Environment
+    credentials: CredentialCache
 
 
 def load_secret(settings: Settings) -> bytes:
