@@ -87,7 +87,7 @@ def _mailstack(settings: Settings, args: argparse.Namespace) -> int:
     stack = MailStack(settings)
     try:
         if args.action == "start":
-            stack.start()
+            print(stack.start().rstrip())
         elif args.action == "stop":
             stack.stop()
         elif args.action == "install-deps":

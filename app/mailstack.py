@@ -52,9 +52,12 @@ class MailStack:
         """The stack's self-signed certificate; clients use it as their CA."""
         return self.directory / "tls" / "cert.pem"
 
-    def start(self) -> None:
-        """Write the configuration and start both daemons, or reload them when running."""
-        self._run("start", timeout=_INSTALL_TIMEOUT)
+    def start(self) -> str:
+        """Write the configuration and start both daemons, or reload them when running.
+
+        Returns the script's report (PIDs, ports, where the logs are).
+        """
+        return self._run("start", timeout=_INSTALL_TIMEOUT)
 
     def stop(self) -> None:
         """Stop this stack's daemons (by PID); other stacks keep running."""
@@ -103,11 +106,12 @@ class MailStack:
     def _status(self) -> subprocess.CompletedProcess[str]:
         return self._invoke("status", timeout=_COMMAND_TIMEOUT)
 
-    def _run(self, *args: str, timeout: float = _COMMAND_TIMEOUT) -> None:
+    def _run(self, *args: str, timeout: float = _COMMAND_TIMEOUT) -> str:
         result = self._invoke(*args, timeout=timeout)
         if result.returncode != 0:
             detail = result.stderr.strip() or result.stdout.strip()
             raise MailStackError(f"mailstack {args[0]} failed: {detail}")
+        return result.stdout
 
     def _invoke(self, *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
         try:
