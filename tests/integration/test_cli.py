@@ -16,31 +16,38 @@ from tests.conftest import TEST_PASSWORD, MailStackInfo, run_cli
 
 def _env(settings: Settings) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HAMKAR_")}
-    env.update({
-        "HAMKAR_DATA_DIR": str(settings.data_dir),
-        "HAMKAR_MAILSTACK_DIR": str(settings.effective_mailstack_dir),
-        "HAMKAR_IMAP_PORT": str(settings.imap_port),
-        "HAMKAR_SMTP_PORT": str(settings.smtp_port),
-        "HAMKAR_MAILSTACK_IMAPS_PORT": str(settings.mailstack_imaps_port),
-        "HAMKAR_MAILSTACK_LMTP_PORT": str(settings.mailstack_lmtp_port),
-        "HAMKAR_MAILSTACK_SIEVE_PORT": str(settings.mailstack_sieve_port),
-        "HAMKAR_MAILSTACK_SMTP_IN_PORT": str(settings.mailstack_smtp_in_port),
-        "HAMKAR_MAILSTACK_SUBMISSIONS_PORT": str(settings.mailstack_submissions_port),
-        # Same password as the suite's users, so the shared stack stays as the tests expect.
-        "HAMKAR_DEMO_PASSWORD": TEST_PASSWORD,
-    })
+    env.update(
+        {
+            "HAMKAR_DATA_DIR": str(settings.data_dir),
+            "HAMKAR_MAILSTACK_DIR": str(settings.effective_mailstack_dir),
+            "HAMKAR_IMAP_PORT": str(settings.imap_port),
+            "HAMKAR_SMTP_PORT": str(settings.smtp_port),
+            "HAMKAR_MAILSTACK_IMAPS_PORT": str(settings.mailstack_imaps_port),
+            "HAMKAR_MAILSTACK_LMTP_PORT": str(settings.mailstack_lmtp_port),
+            "HAMKAR_MAILSTACK_SIEVE_PORT": str(settings.mailstack_sieve_port),
+            "HAMKAR_MAILSTACK_SMTP_IN_PORT": str(settings.mailstack_smtp_in_port),
+            "HAMKAR_MAILSTACK_SUBMISSIONS_PORT": str(settings.mailstack_submissions_port),
+            # Same password as the suite's users, so the shared stack stays as the tests expect.
+            "HAMKAR_DEMO_PASSWORD": TEST_PASSWORD,
+        }
+    )
     return env
 
 
-def test_migrate_then_demo_creates_a_working_demo(settings: Settings,
-                                                  mailstack: MailStackInfo) -> None:
+def test_migrate_then_demo_creates_a_working_demo(
+    settings: Settings, mailstack: MailStackInfo
+) -> None:
     env = _env(settings)
     migrated = run_cli("migrate", env=env)
     assert migrated.returncode == 0, migrated.stderr
     demo = run_cli("demo", env=env)
     assert demo.returncode == 0, demo.stderr
-    for address in ("alice@example.com", "bob@example.com", "carol@example.org",
-                    "info@example.com"):
+    for address in (
+        "alice@example.com",
+        "bob@example.com",
+        "carol@example.org",
+        "info@example.com",
+    ):
         assert address in demo.stdout
     assert "/login" in demo.stdout
     again = run_cli("demo", env=env)  # idempotent
@@ -50,8 +57,12 @@ def test_migrate_then_demo_creates_a_working_demo(settings: Settings,
         org = db.scalars(select(Organization)).one()
         assert sorted(d.name for d in org.domains) == ["example.com", "example.org"]
         kinds = {a.email: a.kind for a in db.scalars(select(Account))}
-    assert kinds == {"alice@example.com": "person", "bob@example.com": "person",
-                     "carol@example.org": "person", "info@example.com": "role"}
+    assert kinds == {
+        "alice@example.com": "person",
+        "bob@example.com": "person",
+        "carol@example.org": "person",
+        "info@example.com": "role",
+    }
 
     # The demo users log in over IMAP, and alice sees info@'s shared INBOX.
     context = ssl.create_default_context(cafile=str(mailstack.stack.cert_file))
