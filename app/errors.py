@@ -8,6 +8,11 @@ message id with ``%(name)s`` placeholders filled from ``params``, so the edge ca
 from __future__ import annotations
 
 
+def N_(message: str) -> str:
+    """Marks a message for translation extraction; it is translated where it is shown."""
+    return message
+
+
 class DomainError(Exception):
     """Base of every error a service reports on purpose."""
 

@@ -23,6 +23,9 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from app.directory.service import SUPPORTED_LANGUAGES
+from app.errors import N_
+
+__all__ = ["N_"]
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 RTL_LANGUAGES = frozenset({"fa", "ar", "he", "ur"})
@@ -56,11 +59,6 @@ JALALI_MONTHS_EN = (
     "Bahman",
     "Esfand",
 )
-
-
-def N_(message: str) -> str:
-    """Marks a message for extraction; it is translated later, where it is shown."""
-    return message
 
 
 @cache
