@@ -21,7 +21,7 @@ from app.settings import Settings
 from app.tasks import views as tasks_views
 from app.web import health
 from app.web.csrf import CSRFMiddleware
-from app.web.errors import CrashGuardMiddleware, install_error_handlers
+from app.web.errors import CrashGuardMiddleware, csrf_refusal_page, install_error_handlers
 from app.web.locale import LanguageSwitchMiddleware
 from app.web.security import SecurityHeadersMiddleware
 from app.web.state import AppState, load_secret
@@ -62,7 +62,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Added last = outermost: security headers wrap even CSRF refusals and crash pages.
     app.add_middleware(CrashGuardMiddleware)
     app.add_middleware(LanguageSwitchMiddleware, secure_cookies=settings.secure_cookies)
-    app.add_middleware(CSRFMiddleware, secret=state.secret, secure_cookies=settings.secure_cookies)
+    app.add_middleware(
+        CSRFMiddleware,
+        secret=state.secret,
+        secure_cookies=settings.secure_cookies,
+        refusal=csrf_refusal_page,
+    )
     app.add_middleware(SecurityHeadersMiddleware, https=settings.secure_cookies)
     return app
 

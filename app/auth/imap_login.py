@@ -12,6 +12,7 @@ from imapclient.exceptions import IMAPClientError, LoginError
 
 from app.errors import Unavailable
 from app.settings import Settings
+from app.tls import client_context
 
 
 @dataclass(frozen=True)
@@ -39,11 +40,7 @@ class ImapEndpoint:
 
     def ssl_context(self) -> ssl.SSLContext:
         """A verifying TLS context (the configured CA file, else the system's)."""
-        context = ssl.create_default_context(cafile=str(self.ca_file) if self.ca_file else None)
-        if not self.verify:
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        return context
+        return client_context(self.ca_file, verify=self.verify)
 
     def connect(self) -> imapclient.IMAPClient:
         """An unauthenticated connection, TLS set up as configured.

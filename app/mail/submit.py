@@ -15,6 +15,7 @@ import aiosmtplib
 from app.errors import Forbidden, Invalid, TooLarge, Unauthorized, Unavailable
 from app.mail.compose import Outgoing
 from app.settings import Settings
+from app.tls import client_context
 
 
 class RecipientsRefused(Invalid):
@@ -52,11 +53,7 @@ class SmtpEndpoint:
 
     def ssl_context(self) -> ssl.SSLContext:
         """A verifying TLS context (the configured CA file, else the system's)."""
-        context = ssl.create_default_context(cafile=str(self.ca_file) if self.ca_file else None)
-        if not self.verify:
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        return context
+        return client_context(self.ca_file, verify=self.verify)
 
 
 async def send(endpoint: SmtpEndpoint, *, username: str, password: str, outgoing: Outgoing) -> None:

@@ -53,8 +53,11 @@ def expected_token(secret: bytes, cookies: dict[str, str], anon_value: str | Non
 class CSRFMiddleware:
     """Refuses unsafe requests without a valid token; exposes the token as ``state.csrf_token``."""
 
-    def __init__(self, app: ASGIApp, *, secret: bytes, secure_cookies: bool) -> None:
+    def __init__(
+        self, app: ASGIApp, *, secret: bytes, secure_cookies: bool, refusal: ASGIApp | None = None
+    ) -> None:
         self.app = app
+        self.refusal = refusal  # renders the "request refused" page; a bare one if None
         self.secret = secret
         self.secure_cookies = secure_cookies
 
@@ -72,7 +75,7 @@ class CSRFMiddleware:
         if scope["method"] not in SAFE_METHODS and not _exempt(scope["path"]):
             ok, receive = await self._verify(scope, receive, expected)
             if not ok:
-                await _forbidden(send)
+                await (self.refusal or _forbidden)(scope, receive, send)
                 return
         if new_anon is not None:
             send = self._with_cookie(send, new_anon)
@@ -175,7 +178,7 @@ def _first_multipart_field(head: bytes, boundary: bytes) -> str | None:
     return value.decode("latin-1").strip() if found else None
 
 
-async def _forbidden(send: Send) -> None:
+async def _forbidden(_scope: Scope, _receive: Receive, send: Send) -> None:
     body = (
         b"<!doctype html><meta charset=utf-8><title>Request refused</title>"
         b"<h1>Request refused</h1><p>This form has expired or did not come from Hamkar. "

@@ -98,6 +98,17 @@ async def _validation_error(request: Request, _exc: Exception) -> Response:
     return _error_page(request, 400, HTTP_MESSAGES[422], {}, None)
 
 
+CSRF_REFUSED = N_(
+    "This form has expired or did not come from Hamkar. Go back, reload the page and try again."
+)
+
+
+async def csrf_refusal_page(scope: Scope, receive: Receive, send: Send) -> None:
+    """The translated 403 page for a request without a valid CSRF token."""
+    response = _error_page(Request(scope), 403, CSRF_REFUSED, {}, None)
+    await response(scope, receive, send)
+
+
 async def _crash(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _error_page(request, 500, HTTP_MESSAGES[500], {}, None)

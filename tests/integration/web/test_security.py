@@ -70,6 +70,7 @@ def test_csrf_missing_token_is_refused(client: TestClient) -> None:
     response = client.post("/login", data={"email": "alice@example.com", "password": TEST_PASSWORD})
     assert response.status_code == 403
     assert "did not come from Hamkar" in response.text
+    assert '<html lang="en"' in response.text  # the friendly, translated error page
     _assert_security_headers(response, "/login POST")
 
 
@@ -202,3 +203,11 @@ def test_bad_form_input_is_a_400_page(client: TestClient) -> None:
     assert "Unknown time zone" in response.text
     too_long = client.post("/settings", data={"csrf_token": token, "timezone": "x" * 500})
     assert too_long.status_code == 400
+
+
+def test_csrf_refusal_page_is_translated(client: TestClient) -> None:
+    client.get("/login?lang=fa")
+    response = client.post("/login", data={"email": "a@example.com", "password": "x"})
+    assert response.status_code == 403
+    assert "این فرم منقضی شده" in response.text
+    assert 'dir="rtl"' in response.text
