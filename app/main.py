@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -16,6 +19,7 @@ from app.db import make_engine, make_session_factory
 from app.directory import views as directory_views
 from app.files import views as files_views
 from app.mail import views as mail_views
+from app.mail.outbox_worker import run_outbox_worker
 from app.models import import_all_models
 from app.settings import Settings
 from app.tasks import views as tasks_views
@@ -28,6 +32,25 @@ from app.web.state import AppState, load_secret
 from app.web.templating import make_environment
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Background work for the app's lifetime: the outbox worker."""
+    state: AppState = app.state.hamkar
+    worker = None
+    if state.settings.outbox_worker:
+        worker = asyncio.create_task(
+            run_outbox_worker(state.sessions, settings=state.settings, secret=state.secret)
+        )
+    try:
+        yield
+    finally:
+        if worker is not None:
+            worker.cancel()
+            with suppress(asyncio.CancelledError):
+                await worker
+        state.engine.dispose()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -43,7 +66,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         templates=make_environment(),
         credentials=CredentialCache(settings.dav_auth_cache_seconds),
     )
-    app = FastAPI(title="Hamkar", docs_url=None, redoc_url=None, openapi_url=None, debug=False)
+    app = FastAPI(
+        title="Hamkar",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        debug=False,
+        lifespan=_lifespan,
+    )
     app.state.hamkar = state
     for module in (
         health,

@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     dav_auth_cache_seconds: int = 120
     trusted_proxies: list[str] = Field(default_factory=list)
 
+    # Outgoing mail: the undo-send delay and the background worker that delivers the outbox.
+    undo_send_seconds: int = 10
+    outbox_worker: bool = True
+
     demo_password: SecretStr = SecretStr("hamkar-demo")
     default_language: Literal["en", "fa"] = "en"
     default_timezone: str = "UTC"

@@ -68,3 +68,28 @@ def keyed_digest(secret: bytes, *parts: str) -> str:
     """HMAC-SHA256 of the parts under the application secret, url-safe text."""
     mac = hmac.new(secret, "\x1f".join(parts).encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+def _purpose_key(secret: bytes, purpose: str) -> bytes:
+    return hmac.new(secret, f"hamkar-key:{purpose}".encode(), hashlib.sha256).digest()
+
+
+def seal(secret: bytes, purpose: str, plaintext: str, context: str) -> bytes:
+    """Encrypt for the server itself (e.g. a password a scheduled send will need later).
+
+    The key is derived from the app secret for one ``purpose``; ``context`` binds the
+    ciphertext to its row, so it cannot be moved to another one.
+    """
+    nonce = secrets.token_bytes(_NONCE_BYTES)
+    key = AESGCM(_purpose_key(secret, purpose))
+    return nonce + key.encrypt(nonce, plaintext.encode(), context.encode())
+
+
+def unseal(secret: bytes, purpose: str, ciphertext: bytes, context: str) -> str | None:
+    """The plaintext of ``seal``, or ``None`` when the secret, purpose or context differ."""
+    nonce, body = ciphertext[:_NONCE_BYTES], ciphertext[_NONCE_BYTES:]
+    try:
+        key = AESGCM(_purpose_key(secret, purpose))
+        return key.decrypt(nonce, body, context.encode()).decode()
+    except (InvalidTag, ValueError):
+        return None

@@ -16,7 +16,7 @@ from imapclient import IMAPClient
 from app.auth.imap_login import ImapEndpoint
 from app.errors import Invalid, TooLarge, Unauthorized
 from app.mail.compose import Attachment, Draft, build_message
-from app.mail.sent_folder import append_to_sent
+from app.mail.filing import append_to_sent
 from app.mail.submit import RecipientsRefused, SmtpEndpoint, send
 from app.settings import Settings
 from tests.conftest import TEST_PASSWORD

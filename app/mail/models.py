@@ -1,0 +1,38 @@
+"""Tables of the mail domain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, UTCDateTime
+
+
+class OutboxMessage(Base):
+    """A message waiting to be sent: during the undo delay, or until its scheduled time.
+
+    ``credential`` is the sender's mail password sealed with a server key (the session's key is
+    gone by the time a scheduled message leaves); it is wiped as soon as the message is sent
+    or fails.
+    """
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    envelope_from: Mapped[str] = mapped_column(String(320))
+    recipients: Mapped[str] = mapped_column(Text)  # JSON list of addresses
+    subject: Mapped[str] = mapped_column(String(1000), default="")
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    credential: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    send_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    error: Mapped[str] = mapped_column(Text, default="")
+    draft_uid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reply_folder: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    reply_uid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    forwarded: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
