@@ -58,6 +58,7 @@ class Settings(BaseSettings):
 
     # Outgoing mail: the undo-send delay and the background worker that delivers the outbox.
     undo_send_seconds: int = 10
+    max_attachment_bytes: int = 25 * 1024 * 1024
     outbox_worker: bool = True
 
     demo_password: SecretStr = SecretStr("hamkar-demo")

@@ -86,13 +86,15 @@ def clean_filename(name: str) -> str:
     return name[:200] or "attachment"
 
 
-def build_message(draft: Draft, *, timezone: str, now: datetime | None = None) -> Outgoing:
+def build_message(
+    draft: Draft, *, timezone: str, now: datetime | None = None, require_recipients: bool = True
+) -> Outgoing:
     """The message to send. Raises ``Invalid`` for bad addresses or headers."""
     sender = parse_address_list([draft.sender])
     if len(sender) != 1:
         raise Invalid("Choose one sender address.")
     to, cc, bcc = (parse_address_list(v) for v in (draft.to, draft.cc, draft.bcc))
-    if not (to or cc or bcc):
+    if require_recipients and not (to or cc or bcc):
         raise Invalid("Add at least one recipient.")
     message = EmailMessage(policy=policy.SMTP)
     _set_headers(message, draft, sender[0], to, cc, timezone, now or datetime.now(UTC))

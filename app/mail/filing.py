@@ -14,7 +14,7 @@ from imapclient.exceptions import IMAPClientError
 from imapclient.imapclient import DRAFTS, SENT
 
 from app.auth.imap_login import ImapEndpoint
-from app.errors import N_, Unavailable
+from app.errors import N_, NotFound, Unavailable
 
 _APPENDUID_RE = re.compile(rb"\[APPENDUID (\d+) (\d+)\]")
 
@@ -102,3 +102,14 @@ def mark_replied(
     with _session(endpoint, email, password, N_("The original message could not be marked.")) as c:
         c.select_folder(folder)
         c.add_flags([uid], [b"$Forwarded" if forwarded else b"\\Answered"])
+
+
+def fetch_raw(endpoint: ImapEndpoint, *, email: str, password: str, folder: str, uid: int) -> bytes:
+    """The full message (BODY.PEEK[], so it is not marked as read)."""
+    with _session(endpoint, email, password, N_("The message could not be read.")) as client:
+        client.select_folder(folder, readonly=True)
+        data = client.fetch([uid], [b"BODY.PEEK[]"]).get(uid, {})
+        raw = data.get(b"BODY[]")
+        if not isinstance(raw, bytes):
+            raise NotFound("No such message.")
+        return raw

@@ -1,0 +1,309 @@
+"""The compose page: new mail, reply, reply-all, forward, drafts, attachments, send, undo."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+import nh3
+from fastapi import APIRouter, File, Request, UploadFile
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from app.auth import service as auth
+from app.auth.imap_login import ImapEndpoint
+from app.db import utcnow
+from app.errors import DomainError, Invalid, Unauthorized
+from app.mail import filing, outbox
+from app.mail.compose import Attachment
+from app.mail.composer import ComposeForm, ReplyMode, draft_message, form_from_draft, reply_form
+from app.mail.uploads import UploadStore
+from app.web.deps import Page, UserPageDep
+
+router = APIRouter()
+REPLY_MODES: tuple[ReplyMode, ...] = ("reply", "reply_all", "forward")
+
+
+def _store(page: Page) -> UploadStore:
+    return UploadStore(page.state.settings.data_dir / "uploads")
+
+
+def _password(page: Page) -> str:
+    password = auth.mail_password(page.signed_in) if page.signed_in else None
+    if password is None:
+        raise Unauthorized("Please sign in.")
+    return password
+
+
+def _me(page: Page) -> str:
+    assert page.user is not None
+    return page.user.email
+
+
+def _sender(page: Page) -> str:
+    assert page.user is not None
+    name = page.user.display_name.replace('"', "")
+    return f'"{name}" <{page.user.email}>' if name else page.user.email
+
+
+def _timezone(page: Page) -> str:
+    return page.preferences.timezone if page.preferences else "UTC"
+
+
+def _attachments(page: Page, form: ComposeForm) -> list[Attachment]:
+    store, found = _store(page), []
+    for upload_id in form.attachment_ids:
+        upload, data = store.get(_me(page), upload_id)
+        found.append(Attachment(upload.filename, upload.content_type, data))
+    return found
+
+
+def _render(
+    page: Page,
+    form: ComposeForm,
+    *,
+    error: str | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    store = _store(page)
+    uploads = []
+    for upload_id in form.attachment_ids:
+        try:
+            uploads.append(store.get(_me(page), upload_id)[0])
+        except DomainError:
+            continue
+    return page.render(
+        "mail/compose.html",
+        status_code=status_code,
+        section="mail",
+        form=form,
+        uploads=uploads,
+        error=error,
+        notice=notice,
+        sender=_sender(page),
+        editor_html=nh3.clean(form.html),
+        max_upload=page.state.settings.max_attachment_bytes,
+    )
+
+
+@router.get("/mail/compose")
+def compose_page(
+    page: UserPageDep,
+    mode: str = "",
+    folder: str = "",
+    uid: int | None = None,
+    draft: int | None = None,
+    to: str = "",
+) -> Response:
+    """A blank message, a reply/forward of ``folder``/``uid``, or a reopened draft."""
+    endpoint = ImapEndpoint.from_settings(page.state.settings)
+    if draft is not None:
+        raw = filing.fetch_raw(
+            endpoint, email=_me(page), password=_password(page), folder="Drafts", uid=draft
+        )
+        return _render(page, form_from_draft(raw, draft))
+    if mode in REPLY_MODES and folder and uid is not None:
+        raw = filing.fetch_raw(
+            endpoint, email=_me(page), password=_password(page), folder=folder, uid=uid
+        )
+        form, kept = reply_form(
+            raw,
+            mode=mode,
+            me=_me(page),
+            folder=folder,
+            uid=uid,  # type: ignore[arg-type]
+            timezone=_timezone(page),
+        )
+        store = _store(page)
+        form.attachment_ids = [
+            store.save(
+                _me(page),
+                filename=a.filename,
+                content_type=a.content_type,
+                chunks=[a.data],
+                max_bytes=page.state.settings.max_attachment_bytes,
+            ).id
+            for a in kept
+        ]
+        return _render(page, form)
+    return _render(page, ComposeForm(to=to[:2000]))
+
+
+def _form(values: dict[str, Any]) -> ComposeForm:
+    def integer(name: str) -> int | None:
+        value = str(values.get(name) or "")
+        return int(value) if value.isdigit() else None
+
+    priority = values.get("priority")
+    return ComposeForm(
+        to=values.get("to", ""),
+        cc=values.get("cc", ""),
+        bcc=values.get("bcc", ""),
+        subject=values.get("subject", ""),
+        text=values.get("text", ""),
+        html=values.get("html", ""),
+        rich=values.get("rich", "1") == "1",
+        priority=priority if priority in ("high", "normal", "low") else "normal",
+        receipt=values.get("receipt") == "1",
+        in_reply_to=values.get("in_reply_to", ""),
+        references=values.get("references", ""),
+        reply_folder=values.get("reply_folder", ""),
+        reply_uid=integer("reply_uid"),
+        forwarded=values.get("forwarded") == "1",
+        draft_uid=integer("draft_uid"),
+        attachment_ids=list(values.get("attachment_ids", [])),
+        send_at=values.get("send_at", ""),
+    )
+
+
+async def _read_form(request: Request) -> dict[str, Any]:
+    data = await request.form(max_files=0, max_fields=200, max_part_size=5 * 1024 * 1024)
+    values: dict[str, Any] = {k: str(v) for k, v in data.items()}
+    values["attachment_ids"] = [str(v) for v in data.getlist("attachment_ids")]
+    return values
+
+
+@router.post("/mail/compose")
+async def compose_submit(page: UserPageDep, request: Request) -> Response:
+    """Save the draft (``action=save``, also the autosave) or send (``action=send``)."""
+    values = await _read_form(request)
+    wants_json = request.headers.get("accept", "").startswith("application/json")
+    # IMAP and SMTP calls block: keep them off the event loop.
+    return await run_in_threadpool(_submit, page, values, wants_json)
+
+
+def _submit(page: Page, values: dict[str, Any], wants_json: bool) -> Response:
+    form = _form(values)
+    if values.get("action") == "send":
+        return _send(page, form)
+    try:
+        _save_draft(page, form)
+    except DomainError as exc:
+        message = page._(exc.message, **exc.params)
+        if wants_json:
+            return JSONResponse({"error": message}, status_code=exc.status_code)
+        return _render(page, form, error=message, status_code=exc.status_code)
+    if wants_json:
+        return JSONResponse({"draft_uid": form.draft_uid, "saved_at": utcnow().isoformat()})
+    return _render(page, form, notice=page._("Draft saved."))
+
+
+def _save_draft(page: Page, form: ComposeForm) -> None:
+    outgoing = draft_message(
+        form, sender=_sender(page), timezone=_timezone(page), attachments=_attachments(page, form)
+    )
+    endpoint = ImapEndpoint.from_settings(page.state.settings)
+    form.draft_uid = filing.save_draft(
+        endpoint,
+        email=_me(page),
+        password=_password(page),
+        raw=outgoing.as_bytes(),
+        replaces_uid=form.draft_uid,
+    )
+
+
+def _send(page: Page, form: ComposeForm) -> Response:
+    from app.mail.compose import build_message
+    from app.mail.composer import to_draft
+
+    try:
+        send_at = _send_time(page, form)
+        outgoing = build_message(
+            to_draft(form, sender=_sender(page), attachments=_attachments(page, form)),
+            timezone=_timezone(page),
+        )
+        _save_draft(page, form)  # kept until the message is out: nothing is lost on failure
+        reply = (
+            outbox.ReplyTarget(form.reply_folder, form.reply_uid, form.forwarded)
+            if form.reply_folder and form.reply_uid is not None
+            else None
+        )
+        row = outbox.queue(
+            page.db,
+            secret=page.state.secret,
+            email=_me(page),
+            password=_password(page),
+            outgoing=outgoing,
+            send_at=send_at,
+            draft_uid=form.draft_uid,
+            reply=reply,
+        )
+    except DomainError as exc:
+        page.db.rollback()
+        return _render(
+            page, form, error=page._(exc.message, **exc.params), status_code=exc.status_code
+        )
+    page.db.commit()
+    return RedirectResponse(f"/mail/outbox?queued={row.id}", status_code=303)
+
+
+def _send_time(page: Page, form: ComposeForm) -> datetime:
+    now = utcnow()
+    if not form.send_at:
+        return now + timedelta(seconds=page.state.settings.undo_send_seconds)
+    try:
+        local = datetime.fromisoformat(form.send_at)
+    except ValueError as exc:
+        raise Invalid("Choose a valid date and time for sending.") from exc
+    if local.tzinfo is None:
+        local = local.replace(tzinfo=ZoneInfo(_timezone(page)))
+    if local <= now:
+        raise Invalid("The scheduled time is in the past.")
+    return local
+
+
+@router.post("/mail/compose/attachments")
+async def upload_attachment(page: UserPageDep, file: Annotated[UploadFile, File()]) -> JSONResponse:
+    """Store one attachment; the compose page keeps its id in the form."""
+    limit = page.state.settings.max_attachment_bytes
+
+    def chunks() -> Any:
+        while chunk := file.file.read(1024 * 1024):
+            yield chunk
+
+    try:
+        upload = _store(page).save(
+            _me(page),
+            filename=file.filename or "attachment",
+            content_type=file.content_type or "",
+            chunks=chunks(),
+            max_bytes=limit,
+        )
+    except DomainError as exc:
+        return JSONResponse(
+            {"error": page._(exc.message, **exc.params)}, status_code=exc.status_code
+        )
+    return JSONResponse(
+        {
+            "id": upload.id,
+            "filename": upload.filename,
+            "size": upload.size,
+            "content_type": upload.content_type,
+        }
+    )
+
+
+@router.post("/mail/compose/attachments/{upload_id}/delete")
+def delete_attachment(page: UserPageDep, upload_id: str) -> Response:
+    """Take an attachment off the message."""
+    _store(page).delete(_me(page), upload_id)
+    return Response(status_code=204)
+
+
+@router.get("/mail/outbox")
+def outbox_page(page: UserPageDep, queued: int | None = None) -> Response:
+    """Messages waiting to leave (undo) or that failed (edit and resend)."""
+    rows = outbox.pending_for(page.db, email=_me(page))
+    return page.render("mail/outbox.html", section="mail", rows=rows, queued=queued, now=utcnow())
+
+
+@router.post("/mail/outbox/{outbox_id}/undo")
+def undo_send(page: UserPageDep, outbox_id: int) -> Response:
+    """Take the message back and reopen it in the editor."""
+    row = outbox.cancel(page.db, email=_me(page), outbox_id=outbox_id)
+    page.db.commit()
+    if row.draft_uid is not None:
+        return RedirectResponse(f"/mail/compose?draft={row.draft_uid}", status_code=303)
+    return RedirectResponse("/mail/outbox", status_code=303)

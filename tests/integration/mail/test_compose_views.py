@@ -1,0 +1,244 @@
+"""The compose page over HTTP: drafts, sending through the outbox, undo, replies, uploads."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from email.message import EmailMessage
+
+import pytest
+from starlette.testclient import TestClient
+
+from app.db import make_engine, make_session_factory
+from app.mail.outbox_worker import process_due
+from app.settings import Settings
+from tests.helpers import csrf_token, login
+from tests.integration.mail.test_send import _imap, _wait_for
+
+
+@pytest.fixture
+def compose_settings(migrated_settings: Settings) -> Settings:
+    # The test drives the outbox itself; no background worker, no undo delay unless asked.
+    return migrated_settings.model_copy(
+        update={"outbox_worker": False, "undo_send_seconds": 0, "max_attachment_bytes": 1024 * 1024}
+    )
+
+
+@pytest.fixture
+def alice(compose_settings: Settings) -> TestClient:
+    from app.main import create_app
+
+    client = TestClient(create_app(compose_settings))
+    assert login(client).status_code == 303  # type: ignore[attr-defined]
+    return client
+
+
+def _post(client: TestClient, **fields: object) -> object:
+    token = csrf_token(client, "/mail/compose")
+    return client.post(
+        "/mail/compose", data={"csrf_token": token, **fields}, follow_redirects=False
+    )
+
+
+def _deliver(settings: Settings) -> int:
+    engine = make_engine(settings)
+    try:
+        return asyncio.run(
+            process_due(
+                make_session_factory(engine),
+                settings=settings,
+                secret=b"test-secret-key-0123456789abcdef",
+            )
+        )
+    finally:
+        engine.dispose()
+
+
+def test_compose_needs_a_session(compose_settings: Settings) -> None:
+    from app.main import create_app
+
+    with TestClient(create_app(compose_settings)) as anonymous:
+        response = anonymous.get("/mail/compose", follow_redirects=False)
+    assert response.headers["location"].startswith("/login?next=%2Fmail%2Fcompose")
+
+
+def test_autosaved_draft_reopens_exactly_as_typed(alice: TestClient) -> None:
+    marker = uuid.uuid4().hex[:8]
+    token = csrf_token(alice, "/mail/compose")
+    fields = {
+        "csrf_token": token,
+        "action": "save",
+        "to": "bob@example.com, not-an-address",
+        "subject": f"draft {marker}",
+        "html": "<p>سلام <b>دنیا</b></p>",
+        "rich": "1",
+        "priority": "high",
+    }
+    saved = alice.post("/mail/compose", data=fields, headers={"Accept": "application/json"})
+    assert saved.status_code == 200, saved.text
+    uid = saved.json()["draft_uid"]
+    assert isinstance(uid, int)
+    again = alice.post(
+        "/mail/compose",
+        data={**fields, "draft_uid": str(uid), "subject": f"draft {marker} v2"},
+        headers={"Accept": "application/json"},
+    )
+    new_uid = again.json()["draft_uid"]
+    reopened = alice.get(f"/mail/compose?draft={new_uid}").text
+    assert 'value="bob@example.com, not-an-address"' in reopened
+    assert f"draft {marker} v2" in reopened
+    assert "<b>دنیا</b>" in reopened
+    assert '<option value="high" selected>' in reopened
+    # The first version was replaced, not kept beside the second.
+    assert alice.get(f"/mail/compose?draft={uid}").status_code == 404
+
+
+def test_invalid_recipient_keeps_everything_and_says_why(alice: TestClient) -> None:
+    response = _post(
+        alice,
+        action="send",
+        to="bob@example.com, bad address",
+        subject="keep me",
+        text="typed text",
+        rich="0",
+    )
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    html = response.text  # type: ignore[attr-defined]
+    assert "Not valid email addresses: bad address" in html
+    assert 'value="keep me"' in html and "typed text" in html
+
+
+def test_send_goes_through_the_outbox_and_arrives(
+    alice: TestClient, compose_settings: Settings
+) -> None:
+    marker = uuid.uuid4().hex[:8]
+    response = _post(
+        alice,
+        action="send",
+        to="باب <bob@example.com>",
+        rich="0",
+        subject=f"سلام {marker}",
+        text="متن نامه",
+    )
+    assert response.status_code == 303, response.text  # type: ignore[attr-defined]
+    assert response.headers["location"].startswith("/mail/outbox?queued=")  # type: ignore[attr-defined]
+    outbox_page = alice.get(response.headers["location"]).text  # type: ignore[attr-defined]
+    assert f"سلام {marker}" in outbox_page and "Undo" in outbox_page
+    assert _deliver(compose_settings) == 1
+    received = _wait_for(compose_settings, "bob@example.com", marker)
+    assert isinstance(received, EmailMessage)
+    assert received["Subject"] == f"سلام {marker}"
+    # The draft saved on the way is gone once the message left.
+    with _imap(compose_settings, "alice@example.com") as client:
+        client.select_folder("Drafts", readonly=True)
+        assert client.search(["SUBJECT", marker], charset="UTF-8") == []
+
+
+def test_undo_reopens_the_message_and_nothing_is_sent(compose_settings: Settings) -> None:
+    from app.main import create_app
+
+    slow = compose_settings.model_copy(update={"undo_send_seconds": 60})
+    client = TestClient(create_app(slow))
+    login(client)
+    marker = uuid.uuid4().hex[:8]
+    response = _post(
+        client,
+        action="send",
+        to="bob@example.com",
+        subject=f"undo {marker}",
+        text="second thoughts",
+        rich="0",
+    )
+    outbox_id = re.search(r"queued=(\d+)", response.headers["location"])[1]  # type: ignore[attr-defined,index]
+    token = csrf_token(client, "/mail/outbox")
+    undone = client.post(
+        f"/mail/outbox/{outbox_id}/undo", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert undone.status_code == 303
+    editor = client.get(undone.headers["location"]).text
+    assert f"undo {marker}" in editor and "second thoughts" in editor
+    assert _deliver(slow) == 0
+    assert _wait_for(slow, "bob@example.com", marker, timeout=2) is None
+
+
+def test_reply_all_and_forward_are_prefilled(alice: TestClient, compose_settings: Settings) -> None:
+    marker = uuid.uuid4().hex[:8]
+    original = (
+        f"From: Bob <bob@example.com>\r\nTo: alice@example.com, carol@example.org\r\n"
+        f"Cc: info@example.com\r\nSubject: plan {marker}\r\n"
+        f"Message-ID: <m-{marker}@example.com>\r\nMIME-Version: 1.0\r\n"
+        f"Content-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\n"
+        f"Content-Type: text/plain\r\n\r\nThe plan.\r\n--XX\r\n"
+        f"Content-Type: text/plain; name=notes.txt\r\n"
+        f"Content-Disposition: attachment; filename=notes.txt\r\n\r\nnotes\r\n--XX--\r\n"
+    )
+    with _imap(compose_settings, "alice@example.com") as client:
+        client.append("INBOX", original.encode())
+        client.select_folder("INBOX")
+        uid = client.search(["SUBJECT", f"plan {marker}"])[0]
+    reply = alice.get(f"/mail/compose?mode=reply_all&folder=INBOX&uid={uid}").text
+    assert 'value="Bob &lt;bob@example.com&gt;"' in reply
+    assert 'value="carol@example.org, info@example.com"' in reply
+    assert f'value="Re: plan {marker}"' in reply
+    assert f'name="in_reply_to" value="&lt;m-{marker}@example.com&gt;"' in reply
+    assert "The plan." in reply
+    forward = alice.get(f"/mail/compose?mode=forward&folder=INBOX&uid={uid}").text
+    assert f'value="Fwd: plan {marker}"' in forward
+    assert "notes.txt" in forward and 'name="attachment_ids"' in forward
+
+
+def test_uploads_are_limited_private_and_removable(
+    alice: TestClient, compose_settings: Settings
+) -> None:
+    token = csrf_token(alice, "/mail/compose")
+    headers = {"X-CSRF-Token": token}
+    too_big = alice.post(
+        "/mail/compose/attachments",
+        headers=headers,
+        files={"file": ("big.bin", b"x" * (1024 * 1024 + 1))},
+    )
+    assert too_big.status_code == 413
+    assert "1.0 MB" in too_big.json()["error"]
+    uploads_root = compose_settings.data_dir / "uploads"
+    assert not any(uploads_root.glob("*/*.bin"))  # nothing partial left behind
+    ok = alice.post(
+        "/mail/compose/attachments",
+        headers=headers,
+        files={"file": ("../../\u202eevil.txt", b"hello", "text/plain")},
+    )
+    assert ok.status_code == 200
+    upload = ok.json()
+    assert upload["filename"] == "evil.txt"
+    # Bob cannot attach alice's upload.
+    from app.main import create_app
+
+    bob = TestClient(create_app(compose_settings))
+    login(bob, email="bob@example.com")
+    response = _post(
+        bob,
+        action="send",
+        to="alice@example.com",
+        subject="steal",
+        text="x",
+        rich="0",
+        attachment_ids=upload["id"],
+    )
+    assert response.status_code == 404  # type: ignore[attr-defined]
+    removed = alice.post(f"/mail/compose/attachments/{upload['id']}/delete", headers=headers)
+    assert removed.status_code == 204
+    assert not any(uploads_root.glob("*/*.bin"))
+
+
+def test_scheduled_time_in_the_past_is_refused(alice: TestClient) -> None:
+    response = _post(
+        alice,
+        action="send",
+        to="bob@example.com",
+        subject="later",
+        text="x",
+        rich="0",
+        send_at="2001-01-01T09:00",
+    )
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    assert "in the past" in response.text  # type: ignore[attr-defined]
