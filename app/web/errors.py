@@ -11,7 +11,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import DomainError, Throttled
@@ -79,6 +79,10 @@ async def _login_required(request: Request, _exc: Exception) -> Response:
     location = "/login?next=" + quote(target, safe="")
     if request.headers.get("hx-request"):
         return Response(status_code=200, headers={"HX-Redirect": location})
+    if request.headers.get("accept", "").startswith("application/json"):
+        page = _page_for_error(request)
+        message = page._("Your session has ended. Sign in again; nothing you typed is lost.")
+        return JSONResponse({"error": message, "login": location}, status_code=401)
     return RedirectResponse(location, status_code=303)
 
 

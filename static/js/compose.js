@@ -84,7 +84,8 @@ if (form) {
       status.textContent = status.dataset.saved;
     } catch (error) {
       dirty = true;
-      status.textContent = status.dataset.failed;
+      status.textContent = error.message && error.message !== "Failed to fetch"
+        ? `${status.dataset.failed} ${error.message}` : status.dataset.failed;
     } finally {
       saving = false;
     }

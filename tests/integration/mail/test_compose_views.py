@@ -242,3 +242,26 @@ def test_scheduled_time_in_the_past_is_refused(alice: TestClient) -> None:
     )
     assert response.status_code == 400  # type: ignore[attr-defined]
     assert "in the past" in response.text  # type: ignore[attr-defined]
+
+
+def test_autosave_after_the_session_expired_says_so(
+    alice: TestClient, compose_settings: Settings
+) -> None:
+    from sqlalchemy import create_engine, delete
+
+    from app.auth.models import WebSession
+
+    token = csrf_token(alice, "/mail/compose")
+    engine = create_engine(compose_settings.effective_database_url)
+    with engine.begin() as conn:  # the session expires server-side; the browser keeps its cookie
+        conn.execute(delete(WebSession))
+    engine.dispose()
+    response = alice.post(
+        "/mail/compose",
+        data={"csrf_token": token, "action": "save", "subject": "x"},
+        headers={"Accept": "application/json"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 401
+    assert "Sign in again; nothing you typed is lost." in response.json()["error"]
+    assert response.json()["login"].startswith("/login?next=")
