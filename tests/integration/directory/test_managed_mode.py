@@ -15,7 +15,8 @@ from imapclient.exceptions import LoginError
 from sqlalchemy.orm import Session
 
 from app.db import make_engine, make_session_factory
-from app.directory import accounts, addresses, groups, service
+from app.directory import accounts, addresses, groups, roles, service
+from app.directory.mailbox_acl import grant_role_access, revoke_role_access
 from app.directory.models import Organization
 from app.settings import Settings
 from tests.conftest import TEST_PASSWORD, MailStackInfo
@@ -165,3 +166,38 @@ def test_role_mailbox_receives_mail_and_passwd_file_users_still_work(
     with pytest.raises(LoginError):
         imap_login(settings, f"info@{domain}", "")
     imap_login(settings, "alice@example.com", TEST_PASSWORD).logout()
+
+
+def test_role_mailbox_member_sees_its_folders_after_hamkar_sets_the_acl(
+    mailstack: MailStackInfo, stack_db: Session, org: tuple[Organization, str]
+) -> None:
+    organization, domain = org
+    settings = mailstack.settings
+    info = service.find_account(stack_db, email=f"info@{domain}")
+    assert info is not None
+    jane = service.create_account(
+        stack_db, email=f"jane@{domain}", organization_id=organization.id, password=PASSWORD
+    )
+    roles.set_role_member(stack_db, role=info, member=jane, can_send_as=True)
+    stack_db.commit()
+    tag = uuid.uuid4().hex[:8]
+    send_via_postfix(settings, [info.email], f"customer {tag}")
+
+    def shared_inbox() -> list[str]:
+        client = imap_login(settings, jane.email, PASSWORD)
+        try:
+            folder = f"shared/{info.email}/INBOX"
+            if not any(name == folder for _, _, name in client.list_folders("shared/")):
+                return []
+            client.select_folder(folder, readonly=True)
+            uids = client.search("ALL")
+            data = client.fetch(list(uids), ["ENVELOPE"]) if uids else {}
+            return [(d[b"ENVELOPE"].subject or b"").decode() for d in data.values()]
+        finally:
+            client.logout()
+
+    assert shared_inbox() == []  # no ACL yet: jane sees nothing of info@
+    grant_role_access(mailstack.stack, role_email=info.email, member_email=jane.email)
+    assert wait_for(lambda: f"customer {tag}" in shared_inbox())
+    revoke_role_access(mailstack.stack, role_email=info.email, member_email=jane.email)
+    assert shared_inbox() == []
