@@ -75,10 +75,10 @@ def update_account(
     manager: Account | None = None,
     clear_manager: bool = False,
     capacity: int | None = None,
-    **profile: str,
+    profile: dict[str, str] | None = None,
 ) -> Account:
     """Change directory fields; every value is validated before anything changes."""
-    fields = validate_profile(profile)
+    fields = validate_profile(profile or {})
     if display_name is not None:
         display_name = validate_display_name(display_name)
     validate_quota(quota_mb)
