@@ -87,6 +87,10 @@ def _mailstack(settings: Settings, args: argparse.Namespace) -> int:
     stack = MailStack(settings)
     try:
         if args.action == "start":
+            # managed mode: Dovecot and Postfix read the views the migrations create
+            from app import migrate
+
+            migrate.upgrade(settings)
             print(stack.start().rstrip())
         elif args.action == "stop":
             stack.stop()

@@ -7,23 +7,10 @@ import sys
 from app import migrate
 from app.db import make_engine, make_session_factory, transaction
 from app.directory.demo import DEMO_ACCOUNTS, DEMO_ROLE_MEMBERS, ensure_demo_directory
+from app.directory.mailbox_acl import grant_role_access
 from app.mailstack import MailStack, MailStackError
 from app.models import import_all_models
 from app.settings import Settings
-
-ROLE_RIGHTS = [
-    "lookup",
-    "read",
-    "write",
-    "write-seen",
-    "write-deleted",
-    "insert",
-    "post",
-    "expunge",
-    "create",
-    "delete",
-]
-ROLE_FOLDERS = ("INBOX", "Sent", "Drafts", "Trash", "Junk", "Archive")
 
 
 def create_demo(settings: Settings) -> int:
@@ -31,18 +18,16 @@ def create_demo(settings: Settings) -> int:
     import_all_models()
     migrate.upgrade(settings)
     engine = make_engine(settings)
-    with transaction(make_session_factory(engine)) as db:
-        ensure_demo_directory(db)
-    engine.dispose()
     password = settings.demo_password.get_secret_value()
+    # managed accounts: the mail stack reads them (and their password hashes) from the database
+    with transaction(make_session_factory(engine)) as db:
+        ensure_demo_directory(db, password=password)
+    engine.dispose()
     stack = MailStack(settings)
     try:
-        for account in DEMO_ACCOUNTS:
-            stack.add_user(account.email, password)
         for owner, members in DEMO_ROLE_MEMBERS.items():
-            for folder in ROLE_FOLDERS:
-                for member in members:
-                    stack.set_acl(owner, folder, member, ROLE_RIGHTS)
+            for member in members:
+                grant_role_access(stack, role_email=owner, member_email=member)
     except MailStackError as exc:
         print(
             f"hamkar demo: the mail stack refused: {exc}\n"
@@ -55,6 +40,8 @@ def create_demo(settings: Settings) -> int:
         f"{settings.base_url}/login with any of these (password: {password}):"
     )
     for account in DEMO_ACCOUNTS:
-        note = " (role mailbox, shared with alice and bob)" if account.kind == "role" else ""
-        print(f"  {account.email}{note}")
+        if account.kind == "person":
+            note = " (organization admin: /admin)" if account.email.startswith("alice@") else ""
+            print(f"  {account.email}{note}")
+    print("  info@example.com is a role mailbox: alice and bob see it under shared/.")
     return 0

@@ -13,6 +13,8 @@ import os
 import subprocess
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from app.settings import Settings
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "mailstack.sh"
@@ -20,6 +22,28 @@ SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "mailstack.sh"
 # Installing the Debian packages may take minutes; every other command takes seconds.
 _INSTALL_TIMEOUT = 1800.0
 _COMMAND_TIMEOUT = 120.0
+
+
+def database_environment(url: str) -> dict[str, str]:
+    """The script's MAILSTACK_DB_* variables for Hamkar's database (managed mode).
+
+    SQLite is read through its file, PostgreSQL through a connection; any other database
+    leaves the stack on its passwd-file only.
+    """
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        return {"MAILSTACK_DB_DRIVER": "sqlite", "MAILSTACK_DB_PATH": str(parsed.database)}
+    if backend == "postgresql":
+        return {
+            "MAILSTACK_DB_DRIVER": "pgsql",
+            "MAILSTACK_DB_HOST": parsed.host or "127.0.0.1",
+            "MAILSTACK_DB_PORT": str(parsed.port or 5432),
+            "MAILSTACK_DB_NAME": parsed.database or "",
+            "MAILSTACK_DB_USER": parsed.username or "",
+            "MAILSTACK_DB_PASSWORD": parsed.password or "",
+        }
+    return {"MAILSTACK_DB_DRIVER": "none"}
 
 
 class MailStackError(RuntimeError):
@@ -32,6 +56,7 @@ class MailStack:
     def __init__(self, settings: Settings) -> None:
         self.directory = settings.effective_mailstack_dir
         self.external = settings.mailstack_external
+        self.database = database_environment(settings.effective_database_url)
         self._ports = {
             "imap": settings.imap_port,
             "imaps": settings.mailstack_imaps_port,
@@ -80,6 +105,10 @@ class MailStack:
         """Grant ``grantee`` (an address or a Dovecot ACL id) ``rights`` on ``owner``'s folder."""
         self._run("acl-set", owner, folder, grantee, *rights)
 
+    def delete_acl(self, owner: str, folder: str, grantee: str) -> None:
+        """Remove every right ``grantee`` has on ``owner``'s folder."""
+        self._run("acl-delete", owner, folder, grantee)
+
     def install_deps(self) -> None:
         """Install the Debian packages the stack needs (as root, with apt-get)."""
         self._run("install-deps", timeout=_INSTALL_TIMEOUT)
@@ -99,6 +128,7 @@ class MailStack:
         env = {k: v for k, v in os.environ.items() if not k.startswith("MAILSTACK_")}
         env["MAILSTACK_DIR"] = str(self.directory)
         env["MAILSTACK_EXTERNAL"] = self.external
+        env.update(self.database)
         for name, port in self._ports.items():
             env[f"MAILSTACK_{name.upper()}_PORT"] = str(port)
         return env

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import RedirectResponse, Response
 
+from app.admin import views as admin_views
 from app.auth import views as auth_views
 from app.auth.basic import CredentialCache
 from app.calendar import views as calendar_views
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         contacts_views,
         tasks_views,
         files_views,
+        admin_views,
     ):
         app.include_router(module.router)
     app.add_api_route("/", _home, methods=["GET"], include_in_schema=False)

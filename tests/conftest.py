@@ -88,6 +88,10 @@ def mailstack() -> Iterator[MailStackInfo]:
     directory = Path(tempfile.mkdtemp(prefix="hamkar-test-ms-", dir="/tmp"))
     directory.chmod(0o755)
     settings = base_settings(directory / "app", directory / "stack")
+    # managed mode: the stack reads accounts from this database's views, next to USERS below
+    from app.migrate import upgrade
+
+    upgrade(settings)
     stack = MailStack(settings)
     stack.start()
     try:

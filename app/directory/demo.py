@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.directory import service
+from app.directory import accounts, roles, service
 from app.directory.models import Organization
 
 DEMO_SLUG = "demo"
@@ -33,16 +33,37 @@ DEMO_ACCOUNTS = (
 DEMO_ROLE_MEMBERS = {"info@example.com": ("alice@example.com", "bob@example.com")}
 
 
-def ensure_demo_directory(db: Session) -> Organization:
-    """Create the demo organization, its domains and accounts; idempotent."""
+def ensure_demo_directory(db: Session, *, password: str | None = None) -> Organization:
+    """Create the demo organization, its domains and accounts; idempotent.
+
+    With ``password`` the people become managed accounts (the mail stack reads them from the
+    database) and info@ a managed role mailbox worked by alice and bob.
+    """
     org = db.scalar(select(Organization).where(Organization.slug == DEMO_SLUG))
     if org is None:
         org = service.create_organization(
             db, name="Example Organization", slug=DEMO_SLUG, domains=list(DEMO_DOMAINS)
         )
     for demo in DEMO_ACCOUNTS:
-        if service.find_account(db, email=demo.email) is None:
-            service.create_account(
+        account = service.find_account(db, email=demo.email)
+        if account is None:
+            account = service.create_account(
                 db, email=demo.email, display_name=demo.display_name, kind=demo.kind
             )
+        if password is not None and demo.kind == "person":
+            accounts.set_password(db, account=account, password=password)
+        elif password is not None:
+            account.managed = True
+    alice = service.find_account(db, email="alice@example.com")
+    if alice is not None and alice.role == "user":
+        accounts.set_role(db, account=alice, role="org_admin")
+    if password is not None:
+        for role_email, members in DEMO_ROLE_MEMBERS.items():
+            role = service.find_account(db, email=role_email)
+            assert role is not None
+            for member_email in members:
+                member = service.find_account(db, email=member_email)
+                assert member is not None
+                roles.set_role_member(db, role=role, member=member, can_send_as=True)
+    db.flush()
     return org

@@ -9,12 +9,23 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
-from app.directory.models import Account, Domain, Organization, Preferences
+from app.directory.models import (
+    Account,
+    Domain,
+    MailAlias,
+    MailGroup,
+    Organization,
+    Preferences,
+)
+from app.directory.passwords import hash_password
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 
 SUPPORTED_LANGUAGES = ("en", "fa")
 CALENDAR_SYSTEMS = ("gregorian", "jalali")
-ACCOUNT_KINDS = ("person", "role")
+ACCOUNT_KINDS = ("person", "role", "room", "equipment")
+PROFILE_FIELDS = ("job_title", "department", "phone_work", "phone_mobile", "location")
+_BAD_NAME_RE = re.compile(r'[\x00-\x1f\x7f<>"\\]')
+_PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{3,40}$")
 _DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _LOCAL_RE = re.compile(r"^[a-z0-9](?:[a-z0-9._+-]{0,62}[a-z0-9])?$")
 _SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
@@ -54,15 +65,65 @@ def create_organization(db: Session, *, name: str, slug: str, domains: list[str]
     return org
 
 
-def add_domain(db: Session, *, organization: Organization, name: str) -> Domain:
-    """Add a domain to an organization; a domain belongs to one organization only."""
+def add_domain(
+    db: Session,
+    *,
+    organization: Organization,
+    name: str,
+    alias_of: Domain | None = None,
+    role_mailboxes: bool = False,
+) -> Domain:
+    """Add a domain to an organization; a domain belongs to one organization only.
+
+    ``alias_of``: user@name reaches user@alias_of. ``role_mailboxes``: create the
+    organization's default role mailboxes (info@, sales@, ...) as managed mailboxes.
+    """
     name = validate_domain_name(name)
     if db.scalar(select(Domain).where(Domain.name == name)) is not None:
         raise Conflict("The domain %(name)s is already in use.", name=name)
-    domain = Domain(organization_id=organization.id, name=name)
+    if alias_of is not None and (
+        alias_of.organization_id != organization.id or alias_of.alias_of_id is not None
+    ):
+        raise Invalid("A domain can only be an alias of another real domain of the organization.")
+    domain = Domain(
+        organization_id=organization.id,
+        name=name,
+        alias_of_id=alias_of.id if alias_of is not None else None,
+    )
     db.add(domain)
     db.flush()
+    if role_mailboxes and alias_of is None:
+        for local in organization.default_role_mailboxes.split():
+            create_account(
+                db,
+                email=f"{local}@{name}",
+                display_name=local.capitalize(),
+                kind="role",
+                organization_id=organization.id,
+                managed=True,
+            )
     return domain
+
+
+def delete_domain(db: Session, *, domain: Domain) -> None:
+    """Remove a domain that holds no accounts, aliases, groups or alias domains."""
+    used = sum(
+        db.scalar(select(func.count()).select_from(model).where(column == domain.id)) or 0
+        for model, column in (
+            (Account, Account.domain_id),
+            (MailAlias, MailAlias.domain_id),
+            (MailGroup, MailGroup.domain_id),
+            (Domain, Domain.alias_of_id),
+        )
+    )
+    if used:
+        raise Conflict(
+            "The domain %(name)s still has %(count)s addresses; delete or move them first.",
+            name=domain.name,
+            count=used,
+        )
+    db.delete(domain)
+    db.flush()
 
 
 def find_domain(db: Session, *, name: str) -> Domain | None:
@@ -70,31 +131,113 @@ def find_domain(db: Session, *, name: str) -> Domain | None:
     return db.scalar(select(Domain).where(Domain.name == name.strip().lower()))
 
 
+def validate_display_name(name: str) -> str:
+    """A display name without control characters or header-breaking marks, or ``Invalid``."""
+    if _BAD_NAME_RE.search(name.strip()) or len(name) > 200:
+        raise Invalid(
+            '“%(name)s” is not a valid name (at most 200 characters, no < > " or control keys).',
+            name=" ".join(name.split())[:60],
+        )
+    return " ".join(name.split())
+
+
+def address_in_use(db: Session, *, address: str) -> bool:
+    """True when an account, alias or group already has this address."""
+    address = address.strip().lower()
+    return any(
+        db.scalar(select(func.count()).select_from(model).where(column == address))
+        for model, column in (
+            (Account, Account.email),
+            (MailAlias, MailAlias.address),
+            (MailGroup, MailGroup.address),
+        )
+    )
+
+
+def claim_address(db: Session, *, address: str, organization_id: int | None = None) -> Domain:
+    """Check a new address: valid, free, in a hosted (non-alias) domain of the organization.
+
+    Returns its domain. ``organization_id`` None accepts any hosted domain (first login).
+    """
+    address = validate_address(address)
+    domain = find_domain(db, name=address.rpartition("@")[2])
+    if domain is None:
+        raise Invalid("The domain of %(email)s is not hosted here.", email=address)
+    if organization_id is not None and domain.organization_id != organization_id:
+        raise Invalid(
+            "The domain %(domain)s does not belong to this organization.", domain=domain.name
+        )
+    if domain.alias_of_id is not None:
+        raise Invalid(
+            "%(domain)s is an alias domain: create the address in the domain it stands for.",
+            domain=domain.name,
+        )
+    if address_in_use(db, address=address):
+        raise Conflict("The address %(email)s is already in use.", email=address)
+    return domain
+
+
 def create_account(
-    db: Session, *, email: str, display_name: str = "", kind: str = "person"
+    db: Session,
+    *,
+    email: str,
+    display_name: str = "",
+    kind: str = "person",
+    organization_id: int | None = None,
+    password: str | None = None,
+    managed: bool | None = None,
+    quota_mb: int | None = None,
+    **profile: str,
 ) -> Account:
-    """Create an account in a domain the directory hosts."""
-    email = validate_address(email)
+    """Create an account in a domain the directory hosts.
+
+    With a ``password`` the account is managed: the mail server reads its hash from Hamkar.
+    ``profile`` takes job_title, department, phone_work, phone_mobile and location.
+    """
     if kind not in ACCOUNT_KINDS:
         raise Invalid("Unknown account kind “%(kind)s”.", kind=kind)
-    domain = find_domain(db, name=email.rpartition("@")[2])
-    if domain is None:
-        raise Invalid("The domain of %(email)s is not hosted here.", email=email)
-    if find_account(db, email=email) is not None:
-        raise Conflict("The address %(email)s is already in use.", email=email)
+    email = validate_address(email)
+    domain = claim_address(db, address=email, organization_id=organization_id)
     account = Account(
         organization_id=domain.organization_id,
         domain_id=domain.id,
         email=email,
-        display_name=display_name.strip()[:200],
+        display_name=validate_display_name(display_name),
         kind=kind,
         enabled=True,
+        role="user",
+        managed=bool(password) if managed is None else managed,
+        password_hash=hash_password(password) if password else None,
+        quota_mb=validate_quota(quota_mb),
+        **validate_profile(profile),
     )
     db.add(account)
     db.flush()
     db.add(Preferences(account_id=account.id))
     db.flush()
     return account
+
+
+def validate_quota(quota_mb: int | None) -> int | None:
+    """A storage limit in MiB (1 MiB .. 10 TiB) or None for the organization's default."""
+    if quota_mb is not None and not 1 <= quota_mb <= 10 * 1024 * 1024:
+        raise Invalid("The quota must be between 1 MB and 10 TB.")
+    return quota_mb
+
+
+def validate_profile(profile: dict[str, str]) -> dict[str, str]:
+    """Directory fields (job title, department, phones, location), trimmed and checked."""
+    out: dict[str, str] = {}
+    for key, value in profile.items():
+        if key not in PROFILE_FIELDS:
+            raise Invalid("Unknown field “%(field)s”.", field=key)
+        limit = 40 if key.startswith("phone") else 200
+        if len(value) > limit or _BAD_NAME_RE.search(value.strip()):
+            raise Invalid("The field “%(field)s” is too long or has invalid characters.", field=key)
+        if key.startswith("phone") and value and not _PHONE_RE.match(value):
+            raise Invalid("“%(phone)s” is not a valid phone number.", phone=value)
+        out[key] = " ".join(value.split())
+    return out
 
 
 def find_account(db: Session, *, email: str) -> Account | None:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form
 from starlette.responses import RedirectResponse, Response
 
 from app.directory import service as directory
+from app.directory.address_list import search_address_list
 from app.errors import Invalid
 from app.web.deps import UserPageDep
 
@@ -55,3 +56,13 @@ def save_settings(
         )
     page.db.commit()
     return RedirectResponse("/settings?saved=1", status_code=303)
+
+
+@router.get("/directory")
+def address_list_page(page: UserPageDep, q: str = "") -> Response:
+    """The global address list of the user's own organization."""
+    assert page.user is not None
+    entries = search_address_list(
+        page.db, organization_id=page.user.organization_id, query=q[:200], limit=200
+    )
+    return page.render("directory/address_list.html", q=q, entries=entries)

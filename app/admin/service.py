@@ -1,0 +1,367 @@
+"""Administrative actions: each checks the actor's rights, changes the directory, audits.
+
+Every function takes the acting account; an admin of another organization gets ``NotFound``
+(never a hint that the object exists), a non-admin ``Forbidden``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from app.admin import audit
+from app.directory import accounts, addresses, groups, rights, roles, service
+from app.directory.mailbox_acl import grant_role_access, revoke_role_access
+from app.directory.models import Account, Domain, MailGroup, Organization
+from app.errors import Invalid, NotFound
+from app.mailstack import MailStack
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    """What an admin fills in to create an account."""
+
+    email: str
+    display_name: str
+    password: str | None = None
+    kind: str = "person"
+    quota_mb: int | None = None
+    job_title: str = ""
+    department: str = ""
+    phone_work: str = ""
+    phone_mobile: str = ""
+    location: str = ""
+
+
+def organization_of(db: Session, *, actor: Account, organization_id: int) -> Organization:
+    """The organization, if the actor administers it."""
+    rights.check_organization(actor, organization_id)
+    org = db.get(Organization, organization_id)
+    if org is None:
+        raise NotFound("No such object.")
+    return org
+
+
+def account_for(db: Session, *, actor: Account, account_id: int) -> Account:
+    """An account the actor may administer."""
+    account = db.get(Account, account_id)
+    if account is None:
+        rights.require_admin(actor)
+        raise NotFound("No such object.")
+    rights.check_domain(actor, account.organization_id, account.domain_id)
+    return account
+
+
+def group_for(db: Session, *, actor: Account, group_id: int) -> MailGroup:
+    """A group the actor may administer."""
+    group = db.get(MailGroup, group_id)
+    if group is None:
+        rights.require_admin(actor)
+        raise NotFound("No such object.")
+    rights.check_domain(actor, group.organization_id, group.domain_id)
+    return group
+
+
+def create_account(
+    db: Session, *, actor: Account, organization_id: int, new: NewAccount
+) -> Account:
+    """Create an account in one of the organization's domains."""
+    rights.check_organization(actor, organization_id)
+    domain = service.find_domain(db, name=new.email.rpartition("@")[2].strip())
+    if actor.role == "domain_admin" and (domain is None or domain.id != actor.domain_id):
+        raise Invalid("You may only create addresses in your own domain.")
+    if new.kind == "person" and not new.password:
+        raise Invalid("A person needs a password to sign in.")
+    account = service.create_account(
+        db,
+        email=new.email,
+        display_name=new.display_name,
+        kind=new.kind,
+        organization_id=organization_id,
+        password=new.password if new.kind == "person" else None,
+        managed=True,
+        quota_mb=new.quota_mb,
+        job_title=new.job_title,
+        department=new.department,
+        phone_work=new.phone_work,
+        phone_mobile=new.phone_mobile,
+        location=new.location,
+    )
+    _audit(db, actor, account.organization_id, "account.create", account.email, None, account)
+    return account
+
+
+def update_account(
+    db: Session,
+    *,
+    actor: Account,
+    account_id: int,
+    display_name: str,
+    quota_mb: int | None,
+    **profile: str,
+) -> Account:
+    """Change an account's directory fields and quota."""
+    account = account_for(db, actor=actor, account_id=account_id)
+    before = audit.snapshot(account)
+    accounts.update_account(
+        db,
+        account=account,
+        display_name=display_name,
+        quota_mb=quota_mb,
+        clear_quota=quota_mb is None,
+        profile=profile,
+    )
+    _audit(db, actor, account.organization_id, "account.update", account.email, before, account)
+    return account
+
+
+def reset_password(db: Session, *, actor: Account, account_id: int, password: str) -> None:
+    """Give the account a new password (the old one stops working at once)."""
+    account = account_for(db, actor=actor, account_id=account_id)
+    accounts.set_password(db, account=account, password=password)
+    audit.record(
+        db,
+        actor=actor,
+        organization_id=account.organization_id,
+        action="account.password",
+        object_type="account",
+        object_label=account.email,
+    )
+
+
+def set_enabled(db: Session, *, actor: Account, account_id: int, enabled: bool) -> Account:
+    """Enable or disable an account; disabled: no sign-in, no delivery."""
+    account = account_for(db, actor=actor, account_id=account_id)
+    if account.id == actor.id and not enabled:
+        raise Invalid("You cannot disable your own account.")
+    before = audit.snapshot(account)
+    accounts.set_enabled(db, account=account, enabled=enabled)
+    action = "account.enable" if enabled else "account.disable"
+    _audit(db, actor, account.organization_id, action, account.email, before, account)
+    return account
+
+
+def delete_account(
+    db: Session, *, actor: Account, account_id: int, retention_days: int
+) -> datetime:
+    """Delete an account; its mail is kept for ``retention_days``, then purged."""
+    account = account_for(db, actor=actor, account_id=account_id)
+    if account.id == actor.id:
+        raise Invalid("You cannot delete your own account.")
+    before = audit.snapshot(account)
+    purge_after = accounts.delete_account(db, account=account, retention_days=retention_days)
+    _audit(db, actor, account.organization_id, "account.delete", account.email, before, account)
+    return purge_after
+
+
+def set_role(db: Session, *, actor: Account, account_id: int, role: str) -> Account:
+    """Change an account's administrative role (organization admins only)."""
+    account = account_for(db, actor=actor, account_id=account_id)
+    rights.check_org_wide(actor, account.organization_id)
+    if role == "platform_admin" and actor.role != "platform_admin":
+        raise Invalid("Only a platform administrator may appoint another.")
+    before = audit.snapshot(account)
+    accounts.set_role(db, account=account, role=role)
+    _audit(db, actor, account.organization_id, "account.role", account.email, before, account)
+    return account
+
+
+def add_alias(db: Session, *, actor: Account, account_id: int, address: str) -> None:
+    """Give an account another address."""
+    account = account_for(db, actor=actor, account_id=account_id)
+    alias = addresses.add_alias(db, account=account, address=address)
+    audit.record(
+        db,
+        actor=actor,
+        organization_id=account.organization_id,
+        action="alias.add",
+        object_type="account",
+        object_label=account.email,
+        after={"alias": alias.address},
+    )
+
+
+def remove_alias(db: Session, *, actor: Account, account_id: int, address: str) -> None:
+    """Take an address away from an account."""
+    account = account_for(db, actor=actor, account_id=account_id)
+    addresses.remove_alias(db, account=account, address=address)
+    audit.record(
+        db,
+        actor=actor,
+        organization_id=account.organization_id,
+        action="alias.remove",
+        object_type="account",
+        object_label=account.email,
+        before={"alias": address},
+    )
+
+
+def set_role_member(
+    db: Session,
+    *,
+    actor: Account,
+    role_id: int,
+    member_email: str,
+    can_send_as: bool,
+    stack: MailStack | None,
+) -> None:
+    """Add a member to a role mailbox and open its folders to them (IMAP ACL)."""
+    role = account_for(db, actor=actor, account_id=role_id)
+    member = service.find_account(db, email=member_email)
+    if member is None or member.organization_id != role.organization_id:
+        raise Invalid("%(email)s does not exist in your organization.", email=member_email)
+    roles.set_role_member(db, role=role, member=member, can_send_as=can_send_as)
+    if stack is not None:
+        grant_role_access(stack, role_email=role.email, member_email=member.email)
+    audit.record(
+        db,
+        actor=actor,
+        organization_id=role.organization_id,
+        action="role.member.add",
+        object_type="account",
+        object_label=role.email,
+        after={"member": member.email, "can_send_as": can_send_as},
+    )
+
+
+def remove_role_member(
+    db: Session, *, actor: Account, role_id: int, member_email: str, stack: MailStack | None
+) -> None:
+    """Take a member off a role mailbox and close its folders to them."""
+    role = account_for(db, actor=actor, account_id=role_id)
+    member = service.find_account(db, email=member_email)
+    if member is None or member.organization_id != role.organization_id:
+        raise NotFound("%(email)s is not a member.", email=member_email)
+    roles.remove_role_member(db, role=role, member=member)
+    if stack is not None:
+        revoke_role_access(stack, role_email=role.email, member_email=member.email)
+    audit.record(
+        db,
+        actor=actor,
+        organization_id=role.organization_id,
+        action="role.member.remove",
+        object_type="account",
+        object_label=role.email,
+        before={"member": member.email},
+    )
+
+
+def create_group(
+    db: Session,
+    *,
+    actor: Account,
+    organization_id: int,
+    address: str,
+    name: str,
+    send_policy: str,
+) -> MailGroup:
+    """Create a distribution list."""
+    rights.check_organization(actor, organization_id)
+    group = groups.create_group(
+        db, organization_id=organization_id, address=address, name=name, send_policy=send_policy
+    )
+    rights.check_domain(actor, organization_id, group.domain_id)
+    _audit(db, actor, organization_id, "group.create", group.address, None, group)
+    return group
+
+
+def change_group_member(
+    db: Session, *, actor: Account, group_id: int, address: str, add: bool
+) -> None:
+    """Add or remove a group member (an account, a group or an outside address)."""
+    group = group_for(db, actor=actor, group_id=group_id)
+    if add:
+        groups.add_member(db, group=group, address=address)
+    else:
+        groups.remove_member(db, group=group, address=address)
+    audit.record(
+        db,
+        actor=actor,
+        organization_id=group.organization_id,
+        action="group.member.add" if add else "group.member.remove",
+        object_type="group",
+        object_label=group.address,
+        **({"after": {"member": address}} if add else {"before": {"member": address}}),
+    )
+
+
+def delete_group(db: Session, *, actor: Account, group_id: int) -> None:
+    """Delete a distribution list (mail to its address is refused from now on)."""
+    group = group_for(db, actor=actor, group_id=group_id)
+    before = audit.snapshot(group)
+    groups.delete_group(db, group=group)
+    _audit(db, actor, group.organization_id, "group.delete", group.address, before, None)
+
+
+def add_domain(
+    db: Session,
+    *,
+    actor: Account,
+    organization_id: int,
+    name: str,
+    alias_of: str = "",
+    role_mailboxes: bool = True,
+) -> Domain:
+    """Add a domain (or an alias domain) to the organization."""
+    org = organization_of(db, actor=actor, organization_id=organization_id)
+    rights.check_org_wide(actor, organization_id)
+    target = service.find_domain(db, name=alias_of) if alias_of.strip() else None
+    if alias_of.strip() and (target is None or target.organization_id != organization_id):
+        raise Invalid(
+            "The domain %(domain)s does not belong to this organization.", domain=alias_of
+        )
+    domain = service.add_domain(
+        db, organization=org, name=name, alias_of=target, role_mailboxes=role_mailboxes
+    )
+    audit.record(
+        db,
+        actor=actor,
+        organization_id=organization_id,
+        action="domain.add",
+        object_type="domain",
+        object_label=domain.name,
+        after={"alias_of": alias_of or None},
+    )
+    return domain
+
+
+def delete_domain(db: Session, *, actor: Account, domain_id: int) -> None:
+    """Remove an empty domain."""
+    domain = db.get(Domain, domain_id)
+    if domain is None:
+        rights.require_admin(actor)
+        raise NotFound("No such object.")
+    rights.check_org_wide(actor, domain.organization_id)
+    service.delete_domain(db, domain=domain)
+    audit.record(
+        db,
+        actor=actor,
+        organization_id=domain.organization_id,
+        action="domain.delete",
+        object_type="domain",
+        object_label=domain.name,
+    )
+
+
+def _audit(
+    db: Session,
+    actor: Account,
+    organization_id: int,
+    action: str,
+    label: str,
+    before: dict[str, object] | Account | MailGroup | None,
+    after: Account | MailGroup | None,
+) -> None:
+    before_dict = before if isinstance(before, dict) else audit.snapshot(before)
+    audit.record(
+        db,
+        actor=actor,
+        organization_id=organization_id,
+        action=action,
+        object_type=action.partition(".")[0],
+        object_label=label,
+        before=before_dict,
+        after=audit.snapshot(after),
+    )

@@ -1,0 +1,473 @@
+"""Administration pages: accounts, groups, domains, policies and the audit log.
+
+Every route acts on the signed-in admin's own organization; objects of other organizations
+answer 404, non-admins 403 (the service decides, the error handler renders the page).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, UploadFile
+from starlette.responses import RedirectResponse, Response
+
+from app.admin import audit, service, transfer
+from app.admin.service import NewAccount
+from app.directory import accounts, addresses, groups, rights, roles
+from app.directory.accounts import DEFAULT_RETENTION_DAYS
+from app.directory.models import Account, Domain
+from app.directory.service import common_timezones
+from app.errors import DomainError, Invalid, TooLarge
+from app.mailstack import MailStack
+from app.web.deps import Page, UserPageDep
+
+router = APIRouter(prefix="/admin")
+MAX_CSV_BYTES = 2 * 1024 * 1024
+Text = Annotated[str, Form(max_length=4000)]
+
+
+def admin_page(page: UserPageDep) -> Page:
+    """The page of a signed-in administrator; others get 403."""
+    assert page.user is not None
+    rights.require_admin(page.user)
+    return page
+
+
+AdminDep = Annotated[Page, Depends(admin_page)]
+
+
+def _actor(page: Page) -> Account:
+    assert page.user is not None
+    return page.user
+
+
+def _stack(page: Page) -> MailStack:
+    return MailStack(page.state.settings)
+
+
+def _back(path: str) -> Response:
+    return RedirectResponse(path, status_code=303)
+
+
+def _quota(value: str) -> int | None:
+    value = value.strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise Invalid("The quota must be between 1 MB and 10 TB.")
+    return int(value)
+
+
+@router.get("")
+def admin_home(page: AdminDep) -> Response:
+    """The administration start page is the account list."""
+    return _back("/admin/accounts")
+
+
+@router.get("/accounts")
+def account_list(page: AdminDep, q: str = "", error: str = "") -> Response:
+    """Search and list the organization's accounts, with the create form."""
+    return _render_accounts(page, q=q, error=None, form={})
+
+
+def _render_accounts(
+    page: Page, *, q: str, error: str | None, form: dict[str, str], status_code: int = 200
+) -> Response:
+    actor = _actor(page)
+    found = accounts.list_accounts(
+        page.db,
+        organization_id=actor.organization_id,
+        query=q[:200],
+        domain_id=actor.domain_id if actor.role == "domain_admin" else None,
+        include_deleted=True,
+        limit=200,
+    )
+    return page.render(
+        "admin/accounts.html",
+        status_code=status_code,
+        section="admin",
+        tab="accounts",
+        q=q,
+        found=found,
+        error=error,
+        form=form,
+    )
+
+
+@router.post("/accounts")
+def create_account(
+    page: AdminDep,
+    email: Annotated[str, Form(max_length=320)],
+    display_name: Annotated[str, Form(max_length=400)] = "",
+    password: Annotated[str, Form(max_length=400)] = "",
+    kind: Annotated[str, Form(max_length=16)] = "person",
+    quota_mb: Annotated[str, Form(max_length=12)] = "",
+    job_title: Annotated[str, Form(max_length=400)] = "",
+    department: Annotated[str, Form(max_length=400)] = "",
+) -> Response:
+    """Create an account; invalid input is shown back with the reason, nothing lost."""
+    actor = _actor(page)
+    form = {
+        "email": email,
+        "display_name": display_name,
+        "kind": kind,
+        "quota_mb": quota_mb,
+        "job_title": job_title,
+        "department": department,
+    }
+    try:
+        new = NewAccount(
+            email=email,
+            display_name=display_name,
+            password=password or None,
+            kind=kind,
+            quota_mb=_quota(quota_mb),
+            job_title=job_title,
+            department=department,
+        )
+        account = service.create_account(
+            page.db, actor=actor, organization_id=actor.organization_id, new=new
+        )
+    except DomainError as exc:
+        page.db.rollback()
+        return _render_accounts(
+            page,
+            q="",
+            error=page._(exc.message, **exc.params),
+            form=form,
+            status_code=exc.status_code,
+        )
+    page.db.commit()
+    return _back(f"/admin/accounts/{account.id}?saved=1")
+
+
+@router.get("/accounts.csv")
+def export_accounts(page: AdminDep) -> Response:
+    """Download the organization's accounts as CSV."""
+    actor = _actor(page)
+    body = transfer.export_accounts(page.db, actor=actor, organization_id=actor.organization_id)
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="accounts.csv"'},
+    )
+
+
+@router.post("/accounts/import")
+async def import_accounts(page: AdminDep, file: Annotated[UploadFile, File()]) -> Response:
+    """Create accounts from an uploaded CSV; each refused line is listed with its reason."""
+    actor = _actor(page)
+    raw = await file.read(MAX_CSV_BYTES + 1)
+    if len(raw) > MAX_CSV_BYTES:
+        raise TooLarge("The CSV file may be at most %(size)s MB.", size=2)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Invalid("The CSV file must be UTF-8 text.") from exc
+    result = transfer.import_accounts(
+        page.db, actor=actor, organization_id=actor.organization_id, text=text
+    )
+    page.db.commit()
+    errors = [(line, page._(message, **params)) for line, message, params in result.errors]
+    return page.render(
+        "admin/import_result.html",
+        section="admin",
+        tab="accounts",
+        created=result.created,
+        errors=errors,
+        status_code=200 if result.created or not errors else 400,
+    )
+
+
+@router.get("/accounts/{account_id}")
+def account_page(page: AdminDep, account_id: int, saved: bool = False) -> Response:
+    """One account: profile, password, status, aliases, role members, delete."""
+    account = service.account_for(page.db, actor=_actor(page), account_id=account_id)
+    return page.render(
+        "admin/account.html",
+        section="admin",
+        tab="accounts",
+        account=account,
+        aliases=addresses.list_aliases(page.db, account_id=account.id),
+        members=roles.role_members(page.db, role=account) if account.kind == "role" else [],
+        saved=saved,
+        retention_days=DEFAULT_RETENTION_DAYS,
+        roles=rights.ROLES,
+    )
+
+
+@router.post("/accounts/{account_id}")
+def update_account(
+    page: AdminDep,
+    account_id: int,
+    display_name: Annotated[str, Form(max_length=400)] = "",
+    quota_mb: Annotated[str, Form(max_length=12)] = "",
+    job_title: Annotated[str, Form(max_length=400)] = "",
+    department: Annotated[str, Form(max_length=400)] = "",
+    phone_work: Annotated[str, Form(max_length=80)] = "",
+    phone_mobile: Annotated[str, Form(max_length=80)] = "",
+    location: Annotated[str, Form(max_length=400)] = "",
+) -> Response:
+    """Save the account's directory fields and quota."""
+    service.update_account(
+        page.db,
+        actor=_actor(page),
+        account_id=account_id,
+        display_name=display_name,
+        quota_mb=_quota(quota_mb),
+        job_title=job_title,
+        department=department,
+        phone_work=phone_work,
+        phone_mobile=phone_mobile,
+        location=location,
+    )
+    return _back(f"/admin/accounts/{account_id}?saved=1")
+
+
+@router.post("/accounts/{account_id}/password")
+def reset_password(
+    page: AdminDep, account_id: int, password: Annotated[str, Form(max_length=400)]
+) -> Response:
+    """Set a new password."""
+    service.reset_password(page.db, actor=_actor(page), account_id=account_id, password=password)
+    return _back(f"/admin/accounts/{account_id}?saved=1")
+
+
+@router.post("/accounts/{account_id}/enabled")
+def set_enabled(
+    page: AdminDep, account_id: int, enabled: Annotated[str, Form(max_length=1)]
+) -> Response:
+    """Enable (1) or disable (0) the account."""
+    service.set_enabled(page.db, actor=_actor(page), account_id=account_id, enabled=enabled == "1")
+    return _back(f"/admin/accounts/{account_id}?saved=1")
+
+
+@router.post("/accounts/{account_id}/role")
+def set_role(
+    page: AdminDep, account_id: int, role: Annotated[str, Form(max_length=20)]
+) -> Response:
+    """Change the administrative role."""
+    service.set_role(page.db, actor=_actor(page), account_id=account_id, role=role)
+    return _back(f"/admin/accounts/{account_id}?saved=1")
+
+
+@router.post("/accounts/{account_id}/delete")
+def delete_account(
+    page: AdminDep, account_id: int, retention_days: Annotated[int, Form(ge=0, le=3650)]
+) -> Response:
+    """Delete the account; its mail is kept for the retention period."""
+    service.delete_account(
+        page.db, actor=_actor(page), account_id=account_id, retention_days=retention_days
+    )
+    return _back(f"/admin/accounts/{account_id}?saved=1")
+
+
+@router.post("/accounts/{account_id}/aliases")
+def change_alias(
+    page: AdminDep,
+    account_id: int,
+    address: Annotated[str, Form(max_length=320)],
+    remove: Annotated[str, Form(max_length=1)] = "",
+) -> Response:
+    """Add an alias, or remove it when ``remove`` is set."""
+    actor = _actor(page)
+    if remove:
+        service.remove_alias(page.db, actor=actor, account_id=account_id, address=address)
+    else:
+        service.add_alias(page.db, actor=actor, account_id=account_id, address=address)
+    return _back(f"/admin/accounts/{account_id}?saved=1")
+
+
+@router.post("/accounts/{account_id}/members")
+def change_role_member(
+    page: AdminDep,
+    account_id: int,
+    member: Annotated[str, Form(max_length=320)],
+    can_send_as: Annotated[str, Form(max_length=1)] = "",
+    remove: Annotated[str, Form(max_length=1)] = "",
+) -> Response:
+    """Add or remove a member of a role mailbox (and their IMAP access)."""
+    actor = _actor(page)
+    if remove:
+        service.remove_role_member(
+            page.db, actor=actor, role_id=account_id, member_email=member, stack=_stack(page)
+        )
+    else:
+        service.set_role_member(
+            page.db,
+            actor=actor,
+            role_id=account_id,
+            member_email=member,
+            can_send_as=can_send_as == "1",
+            stack=_stack(page),
+        )
+    return _back(f"/admin/accounts/{account_id}?saved=1")
+
+
+@router.get("/groups")
+def group_list(page: AdminDep, q: str = "") -> Response:
+    """The organization's groups, with the create form."""
+    actor = _actor(page)
+    found = groups.list_groups(page.db, organization_id=actor.organization_id, query=q[:200])
+    return page.render(
+        "admin/groups.html",
+        section="admin",
+        tab="groups",
+        q=q,
+        found=found,
+        policies=groups.SEND_POLICIES,
+    )
+
+
+@router.post("/groups")
+def create_group(
+    page: AdminDep,
+    address: Annotated[str, Form(max_length=320)],
+    name: Annotated[str, Form(max_length=400)] = "",
+    send_policy: Annotated[str, Form(max_length=16)] = "organization",
+) -> Response:
+    """Create a group."""
+    actor = _actor(page)
+    group = service.create_group(
+        page.db,
+        actor=actor,
+        organization_id=actor.organization_id,
+        address=address,
+        name=name,
+        send_policy=send_policy,
+    )
+    return _back(f"/admin/groups/{group.id}")
+
+
+@router.get("/groups/{group_id}")
+def group_page(page: AdminDep, group_id: int) -> Response:
+    """One group and its members."""
+    group = service.group_for(page.db, actor=_actor(page), group_id=group_id)
+    return page.render(
+        "admin/group.html",
+        section="admin",
+        tab="groups",
+        group=group,
+        members=groups.list_members(page.db, group=group),
+    )
+
+
+@router.post("/groups/{group_id}/members")
+def change_group_member(
+    page: AdminDep,
+    group_id: int,
+    address: Annotated[str, Form(max_length=320)],
+    remove: Annotated[str, Form(max_length=1)] = "",
+) -> Response:
+    """Add or remove a member."""
+    service.change_group_member(
+        page.db, actor=_actor(page), group_id=group_id, address=address, add=not remove
+    )
+    return _back(f"/admin/groups/{group_id}")
+
+
+@router.post("/groups/{group_id}/delete")
+def delete_group(page: AdminDep, group_id: int) -> Response:
+    """Delete the group."""
+    service.delete_group(page.db, actor=_actor(page), group_id=group_id)
+    return _back("/admin/groups")
+
+
+@router.get("/domains")
+def domain_list(page: AdminDep) -> Response:
+    """The organization's domains."""
+    actor = _actor(page)
+    org = service.organization_of(page.db, actor=actor, organization_id=actor.organization_id)
+    found = page.db.query(Domain).filter(Domain.organization_id == org.id).order_by(Domain.name)
+    return page.render("admin/domains.html", section="admin", tab="domains", domains=list(found))
+
+
+@router.post("/domains")
+def add_domain(
+    page: AdminDep,
+    name: Annotated[str, Form(max_length=253)],
+    alias_of: Annotated[str, Form(max_length=253)] = "",
+    role_mailboxes: Annotated[str, Form(max_length=1)] = "",
+) -> Response:
+    """Add a domain (with the default role mailboxes when asked)."""
+    actor = _actor(page)
+    service.add_domain(
+        page.db,
+        actor=actor,
+        organization_id=actor.organization_id,
+        name=name,
+        alias_of=alias_of,
+        role_mailboxes=role_mailboxes == "1",
+    )
+    return _back("/admin/domains")
+
+
+@router.post("/domains/{domain_id}/delete")
+def delete_domain(page: AdminDep, domain_id: int) -> Response:
+    """Remove an empty domain."""
+    service.delete_domain(page.db, actor=_actor(page), domain_id=domain_id)
+    return _back("/admin/domains")
+
+
+@router.get("/policies")
+def policies_page(page: AdminDep, saved: bool = False) -> Response:
+    """The organization's policies."""
+    actor = _actor(page)
+    org = service.organization_of(page.db, actor=actor, organization_id=actor.organization_id)
+    return page.render(
+        "admin/policies.html",
+        section="admin",
+        tab="policies",
+        org=org,
+        saved=saved,
+        timezones=common_timezones(),
+        preview=transfer.render_signature(org.signature_template, actor),
+    )
+
+
+@router.post("/policies")
+def save_policies(
+    page: AdminDep,
+    signature_template: Text = "",
+    max_attachment_mb: Annotated[int, Form(ge=1, le=1024)] = 25,
+    allow_external_forwarding: Annotated[str, Form(max_length=1)] = "",
+    default_language: Annotated[str, Form(max_length=8)] = "en",
+    default_timezone: Annotated[str, Form(max_length=64)] = "UTC",
+    default_role_mailboxes: Annotated[str, Form(max_length=400)] = "",
+) -> Response:
+    """Save the policies."""
+    actor = _actor(page)
+    transfer.update_policies(
+        page.db,
+        actor=actor,
+        organization_id=actor.organization_id,
+        signature_template=signature_template,
+        max_attachment_mb=max_attachment_mb,
+        allow_external_forwarding=allow_external_forwarding == "1",
+        default_language=default_language,
+        default_timezone=default_timezone,
+        default_role_mailboxes=default_role_mailboxes,
+    )
+    return _back("/admin/policies?saved=1")
+
+
+@router.get("/audit")
+def audit_page(page: AdminDep, q: str = "") -> Response:
+    """The audit log, newest first."""
+    actor = _actor(page)
+    rights.check_org_wide(actor, actor.organization_id)
+    rows = audit.entries(page.db, organization_id=actor.organization_id, query=q[:200])
+    return page.render("admin/audit.html", section="admin", tab="audit", rows=rows, q=q)
+
+
+@router.get("/audit.csv")
+def audit_export(page: AdminDep) -> Response:
+    """Download the audit log as CSV."""
+    actor = _actor(page)
+    rights.check_org_wide(actor, actor.organization_id)
+    rows = audit.entries(page.db, organization_id=actor.organization_id, limit=100_000)
+    return Response(
+        audit.to_csv(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
+    )

@@ -1,0 +1,79 @@
+"""The global address list: people, groups, role mailboxes and rooms of one organization.
+
+Compose autocomplete and the read-only CardDAV book call :func:`search_address_list`; it
+never returns anything of another organization, nor disabled or deleted accounts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from app.directory.models import Account, MailGroup
+
+MAX_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class AddressListEntry:
+    """One entry: kind is person, role, room, equipment or group."""
+
+    kind: str
+    email: str
+    display_name: str
+    job_title: str = ""
+    department: str = ""
+    phone_work: str = ""
+    phone_mobile: str = ""
+    location: str = ""
+
+
+def search_address_list(
+    db: Session, *, organization_id: int, query: str = "", limit: int = 50
+) -> list[AddressListEntry]:
+    """Entries whose address, name or department contain ``query``, people first, by name."""
+    limit = max(1, min(limit, MAX_LIMIT))
+    like = (
+        "%"
+        + query.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        + "%"
+    )
+    people = select(Account).where(
+        Account.organization_id == organization_id,
+        Account.enabled.is_(True),
+        Account.deleted_at.is_(None),
+        or_(
+            func.lower(Account.email).like(like, escape="\\"),
+            func.lower(Account.display_name).like(like, escape="\\"),
+            func.lower(Account.department).like(like, escape="\\"),
+        ),
+    )
+    entries = [
+        AddressListEntry(
+            kind=a.kind,
+            email=a.email,
+            display_name=a.display_name,
+            job_title=a.job_title,
+            department=a.department,
+            phone_work=a.phone_work,
+            phone_mobile=a.phone_mobile,
+            location=a.location,
+        )
+        for a in db.scalars(people.order_by(Account.display_name, Account.email).limit(limit))
+    ]
+    group_stmt = select(MailGroup).where(
+        MailGroup.organization_id == organization_id,
+        or_(
+            func.lower(MailGroup.address).like(like, escape="\\"),
+            func.lower(MailGroup.name).like(like, escape="\\"),
+        ),
+    )
+    entries += [
+        AddressListEntry(kind="group", email=g.address, display_name=g.name)
+        for g in db.scalars(group_stmt.order_by(MailGroup.name).limit(limit))
+    ]
+    order = {"person": 0, "group": 1, "role": 2, "room": 3, "equipment": 4}
+    entries.sort(key=lambda e: (order.get(e.kind, 9), (e.display_name or e.email).lower()))
+    return entries[:limit]

@@ -1,0 +1,109 @@
+"""Every admin route refuses other organizations' objects (404) and non-admins (403)."""
+
+from __future__ import annotations
+
+import pytest
+from starlette.testclient import TestClient
+
+from tests.integration.admin.conftest import Tenant, sign_in
+
+# (method, path template, form data); {user}, {role}, {group}, {domain_id} are the victim's ids
+OBJECT_ROUTES = [
+    ("GET", "/admin/accounts/{user}", {}),
+    ("POST", "/admin/accounts/{user}", {"display_name": "Hacked"}),
+    ("POST", "/admin/accounts/{user}/password", {"password": "Hacked-pass-1"}),
+    ("POST", "/admin/accounts/{user}/enabled", {"enabled": "0"}),
+    ("POST", "/admin/accounts/{user}/role", {"role": "org_admin"}),
+    ("POST", "/admin/accounts/{user}/delete", {"retention_days": "0"}),
+    ("POST", "/admin/accounts/{user}/aliases", {"address": "x@{domain}"}),
+    ("POST", "/admin/accounts/{role}/members", {"member": "{admin}"}),
+    ("GET", "/admin/groups/{group}", {}),
+    ("POST", "/admin/groups/{group}/members", {"address": "{admin}"}),
+    ("POST", "/admin/groups/{group}/delete", {}),
+    ("POST", "/admin/domains/{domain_id}/delete", {}),
+]
+LIST_ROUTES = [
+    "/admin/accounts",
+    "/admin/accounts.csv",
+    "/admin/groups",
+    "/admin/domains",
+    "/admin/policies",
+    "/admin/audit",
+    "/admin/audit.csv",
+]
+
+
+def _fill(text: str, victim: Tenant, attacker: Tenant) -> str:
+    return text.format(
+        user=victim.user_id,
+        role=victim.role_id,
+        group=victim.group_id,
+        domain_id=victim.domain_id,
+        domain=victim.domain,
+        admin=attacker.admin,
+    )
+
+
+def _call(client: TestClient, method: str, path: str, data: dict[str, str], token: str) -> int:
+    if method == "GET":
+        return client.get(path).status_code
+    return client.post(path, data={"csrf_token": token, **data}, follow_redirects=False).status_code
+
+
+@pytest.mark.parametrize(("method", "path", "data"), OBJECT_ROUTES)
+def test_admin_of_another_organization_gets_404(
+    tenants: tuple[Tenant, Tenant],
+    stack_client: TestClient,
+    method: str,
+    path: str,
+    data: dict[str, str],
+) -> None:
+    victim, attacker = tenants
+    token = sign_in(stack_client, attacker.admin)
+    filled = {k: _fill(v, victim, attacker) for k, v in data.items()}
+    assert _call(stack_client, method, _fill(path, victim, attacker), filled, token) == 404
+    # the victim's data is untouched: its own admin still sees the user, enabled, unrenamed
+    stack_client.cookies.clear()
+    sign_in(stack_client, victim.admin)
+    page = stack_client.get(f"/admin/accounts/{victim.user_id}")
+    assert page.status_code == 200 and "Hacked" not in page.text and "deleted" not in page.text
+
+
+def test_lists_and_exports_show_only_the_own_organization(
+    tenants: tuple[Tenant, Tenant], stack_client: TestClient
+) -> None:
+    victim, attacker = tenants
+    sign_in(stack_client, attacker.admin)
+    for path in LIST_ROUTES:
+        response = stack_client.get(path)
+        assert response.status_code == 200, path
+        assert victim.domain not in response.text, path
+    # the search box echoes the query: look for the victim's addresses, not the domain
+    searched = stack_client.get(f"/admin/accounts?q={victim.domain}").text
+    assert victim.user not in searched and victim.admin not in searched
+    found = stack_client.get(f"/directory?q={victim.domain}").text
+    assert victim.user not in found and f"info@{victim.domain}" not in found
+    assert attacker.user in stack_client.get("/directory").text
+
+
+@pytest.mark.parametrize(("method", "path", "data"), OBJECT_ROUTES)
+def test_non_admin_gets_403_on_every_object_route(
+    tenants: tuple[Tenant, Tenant],
+    stack_client: TestClient,
+    method: str,
+    path: str,
+    data: dict[str, str],
+) -> None:
+    own, _ = tenants
+    token = sign_in(stack_client, own.user)
+    filled = {k: _fill(v, own, own) for k, v in data.items()}
+    assert _call(stack_client, method, _fill(path, own, own), filled, token) == 403
+
+
+@pytest.mark.parametrize("path", LIST_ROUTES)
+def test_non_admin_gets_403_on_every_list_route(
+    tenants: tuple[Tenant, Tenant], stack_client: TestClient, path: str
+) -> None:
+    own, _ = tenants
+    sign_in(stack_client, own.user)
+    assert stack_client.get(path).status_code == 403

@@ -1,0 +1,120 @@
+"""An admin creates a user in the web UI; the user signs in over IMAP and receives mail."""
+
+from __future__ import annotations
+
+import smtplib
+import uuid
+
+import pytest
+from imapclient.exceptions import LoginError
+from starlette.testclient import TestClient
+
+from tests.conftest import MailStackInfo
+from tests.integration.admin.conftest import Tenant, sign_in
+from tests.integration.directory.mailhelpers import (
+    imap_login,
+    inbox_subjects,
+    send_via_postfix,
+    wait_for,
+)
+
+NEW_PASSWORD = "Fresh-pass-123"
+
+
+def test_admin_created_account_logs_in_receives_mail_and_alias_then_is_disabled(
+    mailstack: MailStackInfo, tenants: tuple[Tenant, Tenant], stack_client: TestClient
+) -> None:
+    acme, _ = tenants
+    settings = mailstack.settings
+    token = sign_in(stack_client, acme.admin)
+    email = f"newbie@{acme.domain}"
+    created = stack_client.post(
+        "/admin/accounts",
+        data={
+            "csrf_token": token,
+            "email": email,
+            "display_name": "New Bie",
+            "password": NEW_PASSWORD,
+            "kind": "person",
+            "quota_mb": "100",
+        },
+        follow_redirects=False,
+    )
+    assert created.status_code == 303
+    account_path = created.headers["location"].split("?")[0]
+    alias = stack_client.post(
+        f"{account_path}/aliases",
+        data={"csrf_token": token, "address": f"nb@{acme.domain}"},
+        follow_redirects=False,
+    )
+    assert alias.status_code == 303
+
+    imap_login(settings, email, NEW_PASSWORD).logout()
+    tag = uuid.uuid4().hex[:8]
+    send_via_postfix(settings, [email], f"hello {tag}")
+    send_via_postfix(settings, [f"nb@{acme.domain}"], f"alias {tag}")
+    assert wait_for(
+        lambda: (
+            {f"hello {tag}", f"alias {tag}"} <= set(inbox_subjects(settings, email, NEW_PASSWORD))
+        )
+    )
+
+    page = stack_client.get(account_path)
+    assert "nb@" in page.text
+    disabled = stack_client.post(
+        f"{account_path}/enabled",
+        data={"csrf_token": token, "enabled": "0"},
+        follow_redirects=False,
+    )
+    assert disabled.status_code == 303
+    with pytest.raises(LoginError):
+        imap_login(settings, email, NEW_PASSWORD)
+    with pytest.raises(smtplib.SMTPRecipientsRefused):
+        send_via_postfix(settings, [email], "after disable")
+
+    log = stack_client.get("/admin/audit").text
+    assert "account.create" in log and "account.disable" in log and "alias.add" in log
+    csv_log = stack_client.get("/admin/audit.csv")
+    assert csv_log.headers["content-type"].startswith("text/csv")
+    assert '""enabled"": false' in csv_log.text
+
+
+@pytest.mark.parametrize(
+    ("data", "message", "status"),
+    [
+        ({"email": "x@elsewhere.example"}, "not hosted here", 400),
+        ({"email": "not an address"}, "is not a valid mail address", 400),
+        ({"email": "boss@{domain}"}, "already in use", 409),
+        ({"email": "pat@{domain}", "password": "short"}, "at least 10 characters", 400),
+        ({"email": "pat@{domain}", "display_name": "<script>"}, "is not a valid name", 400),
+        ({"email": "pat@{domain}", "quota_mb": "lots"}, "The quota must be", 400),
+    ],
+)
+def test_bad_input_is_refused_with_a_clear_message_and_the_form_kept(
+    tenants: tuple[Tenant, Tenant],
+    stack_client: TestClient,
+    data: dict[str, str],
+    message: str,
+    status: int,
+) -> None:
+    acme, _ = tenants
+    token = sign_in(stack_client, acme.admin)
+    form = {"csrf_token": token, "password": NEW_PASSWORD, "kind": "person", **data}
+    form["email"] = form["email"].format(domain=acme.domain)
+    response = stack_client.post("/admin/accounts", data=form)
+    assert response.status_code == status
+    assert message in response.text.replace("&lt;", "<")
+    assert 'value="' + form["email"].replace("<", "&lt;") in response.text
+
+
+def test_address_in_another_organizations_domain_is_refused(
+    tenants: tuple[Tenant, Tenant], stack_client: TestClient
+) -> None:
+    acme, other = tenants
+    token = sign_in(stack_client, acme.admin)
+    response = stack_client.post(
+        "/admin/accounts",
+        data={"csrf_token": token, "email": f"spy@{other.domain}", "password": NEW_PASSWORD},
+    )
+    assert response.status_code == 400
+    assert "does not belong to this organization" in response.text
