@@ -60,6 +60,13 @@ class Settings(BaseSettings):
     undo_send_seconds: int = 10
     max_attachment_bytes: int = 25 * 1024 * 1024
     outbox_worker: bool = True
+    # Files: quotas, upload limit, how many and how old versions to keep, trash retention.
+    files_quota_bytes: int = 10 * 1024**3
+    files_team_quota_bytes: int = 50 * 1024**3
+    files_max_upload_bytes: int = 5 * 1024**3
+    files_versions_keep: int = 20
+    files_versions_max_days: int = 90
+    files_trash_days: int = 30
 
     demo_password: SecretStr = SecretStr("hamkar-demo")
     default_language: Literal["en", "fa"] = "en"
