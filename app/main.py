@@ -12,6 +12,7 @@ from app.auth import views as auth_views
 from app.auth.basic import CredentialCache
 from app.calendar import views as calendar_views
 from app.contacts import views as contacts_views
+from app.dav.app import WELL_KNOWN_METHODS, WELL_KNOWN_PATHS, DavApp, well_known
 from app.db import make_engine, make_session_factory
 from app.directory import views as directory_views
 from app.files import views as files_views
@@ -57,6 +58,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(module.router)
     app.add_api_route("/", _home, methods=["GET"], include_in_schema=False)
+    dav = DavApp()
+    app.add_route("/", dav.handle, methods=["PROPFIND", "OPTIONS"], include_in_schema=False)
+    for path in WELL_KNOWN_PATHS:
+        app.add_route(path, well_known, methods=WELL_KNOWN_METHODS, include_in_schema=False)
+    app.mount("/dav", dav)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_handlers(app)
     # Added last = outermost: security headers wrap even CSRF refusals and crash pages.
