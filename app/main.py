@@ -12,7 +12,13 @@ from app.auth import views as auth_views
 from app.auth.basic import CredentialCache
 from app.calendar import views as calendar_views
 from app.contacts import views as contacts_views
-from app.dav.app import WELL_KNOWN_METHODS, WELL_KNOWN_PATHS, DavApp, well_known
+from app.dav.app import (
+    WELL_KNOWN_METHODS,
+    WELL_KNOWN_PATHS,
+    DavApp,
+    ServerRootDiscovery,
+    well_known,
+)
 from app.db import make_engine, make_session_factory
 from app.directory import views as directory_views
 from app.files import views as files_views
@@ -59,7 +65,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.add_api_route("/", _home, methods=["GET"], include_in_schema=False)
     dav = DavApp()
-    app.add_route("/", dav.handle, methods=["PROPFIND", "OPTIONS"], include_in_schema=False)
     for path in WELL_KNOWN_PATHS:
         app.add_route(path, well_known, methods=WELL_KNOWN_METHODS, include_in_schema=False)
     app.mount("/dav", dav)
@@ -70,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(LanguageSwitchMiddleware, secure_cookies=settings.secure_cookies)
     app.add_middleware(CSRFMiddleware, secret=state.secret, secure_cookies=settings.secure_cookies)
     app.add_middleware(SecurityHeadersMiddleware, https=settings.secure_cookies)
+    app.add_middleware(ServerRootDiscovery)
     return app
 
 

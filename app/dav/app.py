@@ -116,3 +116,21 @@ def well_known(request: HttpRequest) -> Response:
 
 WELL_KNOWN_PATHS = ("/.well-known/caldav", "/.well-known/carddav")
 WELL_KNOWN_METHODS = ["GET", "HEAD", "PROPFIND", "OPTIONS", "REPORT"]
+
+
+class ServerRootDiscovery:
+    """Sends DAV requests for the server root to the DAV root.
+
+    Clients given only ``https://host/`` start with PROPFIND there (RFC 6764 6: the context
+    path may be the root). Web pages never use PROPFIND or REPORT, so nothing else changes.
+    """
+
+    DAV_METHODS = frozenset({"PROPFIND", "REPORT"})
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/" and scope["method"] in self.DAV_METHODS:
+            scope = {**scope, "path": "/dav/", "raw_path": b"/dav/"}
+        await self.app(scope, receive, send)

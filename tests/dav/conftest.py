@@ -44,3 +44,30 @@ def alice(app_client: TestClient) -> Dav:
 @pytest.fixture
 def bob(app_client: TestClient) -> Dav:
     return Dav(app_client, BOB)
+
+
+@pytest.fixture
+def dav_server(migrated_settings: Settings) -> Iterator[str]:
+    """The real app served by uvicorn on a free loopback port (real clients talk to it)."""
+    import threading
+    import time
+
+    import uvicorn
+
+    from app.main import create_app
+    from tests.conftest import free_port
+
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    app = create_app(migrated_settings.model_copy(update={"base_url": base_url}))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline:
+            pytest.fail("the DAV test server did not start")
+        time.sleep(0.05)
+    yield base_url
+    server.should_exit = True
+    thread.join(timeout=10)
