@@ -188,6 +188,8 @@ def put(ctx: props.Context, req: Request) -> Response:
                 etag = card.etag
             case r.DirectoryItem() | r.DirectoryBook():
                 raise DavError(403, "The directory is read-only.", precondition="need-privileges")
+            case None if segments[:1] == ["addressbooks"] and segments[2:3] == ["directory"]:
+                raise DavError(403, "The directory is read-only.", precondition="need-privileges")
             case None:
                 raise DavError(409 if len(segments) > 3 else 404, "No such collection.")
             case _:
