@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 
-def event(uid: str, start: str = "20260210T090000Z", summary: str = "Planning", extra: str = "") -> str:
+def event(
+    uid: str, start: str = "20260210T090000Z", summary: str = "Planning", extra: str = ""
+) -> str:
     """A one-hour VEVENT in UTC."""
     return (
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Hamkar tests//EN\r\nBEGIN:VEVENT\r\n"
@@ -14,9 +16,7 @@ def event(uid: str, start: str = "20260210T090000Z", summary: str = "Planning", 
 
 def card(uid: str, name: str = "Sara Karimi", email: str = "sara@example.net") -> str:
     """A vCard 4.0."""
-    return (
-        f"BEGIN:VCARD\r\nVERSION:4.0\r\nUID:{uid}\r\nFN:{name}\r\nEMAIL:{email}\r\nEND:VCARD\r\n"
-    )
+    return f"BEGIN:VCARD\r\nVERSION:4.0\r\nUID:{uid}\r\nFN:{name}\r\nEMAIL:{email}\r\nEND:VCARD\r\n"
 
 
 def query(start: str, end: str, component: str = "VEVENT", inner: str = "") -> str:

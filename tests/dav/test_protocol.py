@@ -62,7 +62,10 @@ def test_invalid_calendar_data_is_refused_with_the_precondition(alice: Dav) -> N
         assert answer.status_code == 403, body
         assert precondition in answer.text
     assert alice.request("GET", CAL + "bad.ics").status_code == 404
-    todo = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VTODO\r\nUID:t\r\nEND:VTODO\r\nEND:VCALENDAR\r\n"
+    todo = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\n"
+        "BEGIN:VTODO\r\nUID:t\r\nEND:VTODO\r\nEND:VCALENDAR\r\n"
+    )
     refused = alice.request("PUT", CAL + "todo.ics", todo)
     assert refused.status_code == 403 and "supported-calendar-component" in refused.text
 
@@ -104,7 +107,8 @@ def test_mkcalendar_proppatch_and_properties(alice: Dav) -> None:
     body = """<C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"
       xmlns:A="http://apple.com/ns/ical/"><D:set><D:prop>
       <D:displayname>Team</D:displayname><A:calendar-color>#FF0000</A:calendar-color>
-      <C:supported-calendar-component-set><C:comp name="VEVENT"/></C:supported-calendar-component-set>
+      <C:supported-calendar-component-set><C:comp name="VEVENT"/>
+      </C:supported-calendar-component-set>
     </D:prop></D:set></C:mkcalendar>"""
     home = "/dav/calendars/alice@example.com/"
     assert alice.request("MKCALENDAR", home + "team/", body).status_code == 201
@@ -144,10 +148,14 @@ def test_calendar_query_filters_and_multiget(alice: Dav) -> None:
     alice.request("PUT", CAL + "a.ics", event("a", "20260210T090000Z", "Budget review"))
     alice.request("PUT", CAL + "b.ics", event("b", "20260310T090000Z", "Dentist"))
     alice.request("PUT", CAL + "c.ics", event("c", "20260212T090000Z", "Lunch"))
-    february = alice.request("REPORT", CAL, query("20260201T000000Z", "20260301T000000Z"), Depth="1")
+    february = alice.request(
+        "REPORT", CAL, query("20260201T000000Z", "20260301T000000Z"), Depth="1"
+    )
     assert february.status_code == 207
     assert "a.ics" in february.text and "c.ics" in february.text and "b.ics" not in february.text
-    text_filter = '<C:prop-filter name="SUMMARY"><C:text-match>BUDGET</C:text-match></C:prop-filter>'
+    text_filter = (
+        '<C:prop-filter name="SUMMARY"><C:text-match>BUDGET</C:text-match></C:prop-filter>'
+    )
     budget = alice.request(
         "REPORT", CAL, query("20260101T000000Z", "20270101T000000Z", inner=text_filter), Depth="1"
     )

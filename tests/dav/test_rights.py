@@ -32,7 +32,10 @@ def db(migrated_settings: Settings) -> Session:
 
 @pytest.fixture
 def seeded(alice: Dav) -> None:
-    assert alice.request("PUT", ALICE_CAL + "secret.ics", event("s", summary="Secret")).status_code == 201
+    assert (
+        alice.request("PUT", ALICE_CAL + "secret.ics", event("s", summary="Secret")).status_code
+        == 201
+    )
     assert alice.request("PUT", ALICE_BOOK + "friend.vcf", card("f", "Friend")).status_code == 201
 
 
@@ -48,8 +51,13 @@ def test_another_user_cannot_use_any_method_on_my_collections(bob: Dav) -> None:
         ("DELETE", ALICE_CAL + "secret.ics", "", {}),
         ("DELETE", ALICE_CAL, "", {}),
         ("REPORT", ALICE_CAL, query("20000101T000000Z", "20990101T000000Z"), {"Depth": "1"}),
-        ("PROPPATCH", ALICE_CAL, '<D:propertyupdate xmlns:D="DAV:"><D:set><D:prop>'
-         "<D:displayname>x</D:displayname></D:prop></D:set></D:propertyupdate>", {}),
+        (
+            "PROPPATCH",
+            ALICE_CAL,
+            '<D:propertyupdate xmlns:D="DAV:"><D:set><D:prop>'
+            "<D:displayname>x</D:displayname></D:prop></D:set></D:propertyupdate>",
+            {},
+        ),
         ("MKCALENDAR", "/dav/calendars/alice@example.com/planted/", "", {}),
         ("PROPFIND", "/dav/principals/alice@example.com/", "", {"Depth": "0"}),
         ("PROPFIND", ALICE_BOOK, "", {"Depth": "1"}),
@@ -65,9 +73,13 @@ def test_another_user_cannot_use_any_method_on_my_collections(bob: Dav) -> None:
     # Moving my own item into alice's calendar, or hers into mine, fails as well.
     bob_cal = "/dav/calendars/bob@example.com/personal/"
     assert bob.request("PUT", bob_cal + "mine.ics", event("mine")).status_code == 201
-    into = bob.request("MOVE", bob_cal + "mine.ics", Destination="http://testserver" + ALICE_CAL + "m.ics")
+    into = bob.request(
+        "MOVE", bob_cal + "mine.ics", Destination="http://testserver" + ALICE_CAL + "m.ics"
+    )
     assert into.status_code in (403, 404)
-    out = bob.request("MOVE", ALICE_CAL + "secret.ics", Destination="http://testserver" + bob_cal + "s.ics")
+    out = bob.request(
+        "MOVE", ALICE_CAL + "secret.ics", Destination="http://testserver" + bob_cal + "s.ics"
+    )
     assert out.status_code == 404
     multiget = f"""<C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
       <D:prop><C:calendar-data/></D:prop><D:href>{ALICE_CAL}secret.ics</D:href>
@@ -88,16 +100,23 @@ def test_path_tricks_never_escape(bob: Dav) -> None:
         answer = bob.request("GET", path)
         assert answer.status_code in (400, 404), path
         assert "Secret" not in answer.text
-    planted = bob.request("PUT", "/dav/calendars/bob@example.com/personal/..%2fevil.ics", event("p"))
+    planted = bob.request(
+        "PUT", "/dav/calendars/bob@example.com/personal/..%2fevil.ics", event("p")
+    )
     assert planted.status_code in (400, 404)
 
 
 def test_sharing_read_then_read_write_within_the_organization(
     db: Session, alice: Dav, bob: Dav
 ) -> None:
-    assert alice.request("PUT", ALICE_CAL + "plan.ics", event("p", summary="Plan")).status_code == 201
+    assert (
+        alice.request("PUT", ALICE_CAL + "plan.ics", event("p", summary="Plan")).status_code == 201
+    )
     share = sharing.share_calendar(
-        db, owner_email="alice@example.com", slug="personal", grantee_email="bob@example.com",
+        db,
+        owner_email="alice@example.com",
+        slug="personal",
+        grantee_email="bob@example.com",
         access="read",
     )
     db.commit()
@@ -108,7 +127,10 @@ def test_sharing_read_then_read_write_within_the_organization(
     assert bob.request("PUT", shared + "bob.ics", event("b")).status_code == 403
     assert bob.request("DELETE", shared + "plan.ics").status_code == 403
     sharing.share_calendar(
-        db, owner_email="alice@example.com", slug="personal", grantee_email="bob@example.com",
+        db,
+        owner_email="alice@example.com",
+        slug="personal",
+        grantee_email="bob@example.com",
         access="read-write",
     )
     db.commit()
@@ -126,8 +148,11 @@ def test_sharing_never_crosses_organizations(db: Session) -> None:
     calendars.ensure_defaults(db, email="alice@example.com")
     with pytest.raises(Forbidden):
         sharing.share_calendar(
-            db, owner_email="alice@example.com", slug="personal",
-            grantee_email="carol@example.org", access="read",
+            db,
+            owner_email="alice@example.com",
+            slug="personal",
+            grantee_email="carol@example.org",
+            access="read",
         )
 
 
