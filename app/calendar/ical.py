@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from itertools import islice
 from typing import Any, TypeVar
 
 import icalendar
@@ -20,6 +19,8 @@ OBJECT_COMPONENTS = ("VEVENT", "VTODO", "VJOURNAL")
 INDEX_HORIZON = timedelta(days=2 * 366)
 MAX_INDEXED_OCCURRENCES = 1500
 ONE_SECOND = timedelta(seconds=1)
+_BEGINNING = datetime(1900, 1, 1, tzinfo=UTC)
+_END = datetime(9999, 1, 1, tzinfo=UTC)
 
 E = TypeVar("E", bound=DomainError)
 
@@ -125,20 +126,11 @@ def _index(cal: icalendar.Calendar, kind: str, floating: tzinfo, now: datetime) 
     if kind == "VJOURNAL" and not any(c.get("DTSTART") for c in masters):
         return parsed
     recurring = any(c.get("RRULE") or c.get("RDATE") for c in masters)
-    horizon = now + INDEX_HORIZON
     query = recurring_ical_events.of(cal, components=[kind])
-    occurrences: list[tuple[datetime, datetime]] = []
-    for occurrence in islice(
-        query.after(datetime(1900, 1, 1, tzinfo=UTC)), MAX_INDEXED_OCCURRENCES
-    ):
-        start, end = _span(occurrence, floating)
-        if recurring and start > horizon:
-            parsed.indexed_until = start
-            break
-        occurrences.append((start, end))
+    if not recurring:
+        occurrences = [_span(o, floating) for o in query.between(_BEGINNING, _END)]
     else:
-        if len(occurrences) == MAX_INDEXED_OCCURRENCES:
-            parsed.indexed_until = occurrences[-1][0]
+        occurrences, parsed.indexed_until = _indexed_series(query, masters, floating, now)
     if not occurrences and parsed.indexed_until is None:
         raise _invalid_object("it never occurs")
     parsed.occurrences = occurrences
@@ -146,6 +138,45 @@ def _index(cal: icalendar.Calendar, kind: str, floating: tzinfo, now: datetime) 
     if parsed.indexed_until is None:
         parsed.last_end = max(end for _start, end in occurrences)
     return parsed
+
+
+def _indexed_series(
+    query: Any, masters: list[Any], floating: tzinfo, now: datetime
+) -> tuple[list[tuple[datetime, datetime]], datetime | None]:
+    """Occurrences of a series up to the horizon, a year at a time (one expansion each), and
+    where the index stops (``None`` when the series ends before it)."""
+    starts = [
+        to_utc(c.decoded(key), floating)
+        for c in masters
+        for key in ("DTSTART", "DUE")
+        if c.get(key) is not None
+    ]
+    window = min(starts) - timedelta(days=1) if starts else _BEGINNING
+    horizon = now + INDEX_HORIZON
+    found: dict[datetime, datetime] = {}
+    while window < horizon:
+        upper = min(window + timedelta(days=366), horizon)
+        for occurrence in query.between(window, upper):
+            start, end = _span(occurrence, floating)
+            found[start] = end  # windows overlap at their edges: keep each once
+        if len(found) >= MAX_INDEXED_OCCURRENCES:
+            occurrences = sorted(found.items())[:MAX_INDEXED_OCCURRENCES]
+            return occurrences, occurrences[-1][0]
+        window = upper
+    occurrences = sorted(found.items())
+    if not _ends(masters) or any(True for _ in query.between(horizon, _END)):
+        return occurrences, horizon
+    return occurrences, None
+
+
+def _ends(masters: list[Any]) -> bool:
+    """Whether every rule of the series has COUNT or UNTIL (so it may end before the horizon)."""
+    for component in masters:
+        rules = component.get("RRULE")
+        for rule in rules if isinstance(rules, list) else [rules] if rules else []:
+            if "COUNT" not in rule and "UNTIL" not in rule:
+                return False
+    return True
 
 
 def _span(occurrence: Any, floating: tzinfo) -> tuple[datetime, datetime]:

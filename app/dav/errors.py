@@ -45,7 +45,7 @@ class DavError(Exception):
         condition = xml.el(xml.tag(namespace, self.precondition))
         if self.detail_href:
             condition.append(xml.href(self.detail_href))
-        root = xml.el(xml.tag(xml.DAV, "error"), None, condition)
+        root = xml.document(xml.tag(xml.DAV, "error"), condition)
         if self.reason:
             root.append(xml.el(xml.tag("http://hamkar.org/ns/", "reason"), self.reason))
         return xml.serialize(root)

@@ -28,7 +28,7 @@ def status_line(code: int) -> str:
 
 def multistatus(responses: list[Element], sync_token: str | None = None) -> Element:
     """The DAV:multistatus document, with a sync-token for sync-collection (RFC 6578 6.2)."""
-    root = el(tag(DAV, "multistatus"), None, *responses)
+    root = xml.document(tag(DAV, "multistatus"), *responses)
     if sync_token is not None:
         root.append(el(tag(DAV, "sync-token"), sync_token))
     return root

@@ -14,7 +14,18 @@ APPLE = "http://apple.com/ns/ical/"
 NSMAP = {"d": DAV, "c": CALDAV, "card": CARDDAV, "cs": CALSERVER, "ical": APPLE}
 MAX_XML_BYTES = 2_000_000
 MAX_XML_DEPTH = 64
-__all__ = ["Element", "XmlError", "child", "children", "el", "href", "parse", "serialize", "tag"]
+__all__ = [
+    "Element",
+    "XmlError",
+    "child",
+    "children",
+    "document",
+    "el",
+    "href",
+    "parse",
+    "serialize",
+    "tag",
+]
 
 
 class XmlError(ValueError):
@@ -70,9 +81,21 @@ def _depth(root: Element) -> int:
     return deepest
 
 
-def el(name: str, text: str | None = None, *children: Element) -> Element:
-    """A new element (``name`` in Clark notation) with optional text and children."""
+def document(name: str, *children: Element) -> Element:
+    """A document element that declares the usual prefixes (d:, c:, card:...)."""
     element = etree.Element(name, nsmap=NSMAP)
+    for child in children:
+        element.append(child)
+    return element
+
+
+def el(name: str, text: str | None = None, *children: Element) -> Element:
+    """A new element (``name`` in Clark notation) with optional text and children.
+
+    No namespace map here (it costs more than the element): appended into a ``document``, it
+    takes the document's prefixes.
+    """
+    element = etree.Element(name)
     if text is not None:
         element.text = text
     for child in children:
