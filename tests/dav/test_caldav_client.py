@@ -211,3 +211,31 @@ def test_address_book_with_vcard_3_and_4(dav_server: str) -> None:
     body = refused.value.body
     assert b"valid-address-data" in (body if isinstance(body, bytes) else str(body).encode())
     assert client.request(book + "broken.vcf", "GET").status == 404
+
+
+def test_tasks_synced_by_a_client_show_on_the_tasks_page(dav_server: str) -> None:
+    tasks = _client(dav_server).principal().calendar(cal_id="tasks")
+    tasks.save_todo(TODO.format(uid="p@hamkar.test", summary="Plan the offsite", related=""))
+    tasks.save_todo(
+        TODO.format(
+            uid="c@hamkar.test",
+            summary="Book the venue",
+            related="RELATED-TO;RELTYPE=PARENT:p@hamkar.test\n",
+        )
+    )
+    from tests.helpers import csrf_token
+
+    web = httpx.Client(base_url=dav_server)
+    token = csrf_token(web, "/login")  # type: ignore[arg-type]
+    web.post(
+        "/login",
+        data={"email": "alice@example.com", "password": TEST_PASSWORD, "csrf_token": token},
+    )
+    page = web.get("/tasks").text
+    assert "Plan the offsite" in page and "Book the venue" in page
+    # The subtask is nested under its parent.
+    assert (
+        page.index("Plan the offsite")
+        < page.index('class="subtasks"')
+        < page.index("Book the venue")
+    )
