@@ -74,3 +74,9 @@ class Unavailable(DomainError):
     """An outside system (mail server, database) cannot be reached right now."""
 
     status_code = 503
+
+
+class PreconditionFailed(Conflict):
+    """The client's condition (If-Match, If-None-Match) does not hold: its copy is stale."""
+
+    status_code = 412

@@ -16,6 +16,13 @@ from app.auth import views as auth_views
 from app.auth.basic import CredentialCache
 from app.calendar import views as calendar_views
 from app.contacts import views as contacts_views
+from app.dav.app import (
+    WELL_KNOWN_METHODS,
+    WELL_KNOWN_PATHS,
+    DavApp,
+    ServerRootDiscovery,
+    well_known,
+)
 from app.db import make_engine, make_session_factory
 from app.directory import views as directory_views
 from app.files import views as files_views
@@ -94,6 +101,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(module.router)
     app.add_api_route("/", _home, methods=["GET"], include_in_schema=False)
+    dav = DavApp()
+    for path in WELL_KNOWN_PATHS:
+        app.add_route(path, well_known, methods=WELL_KNOWN_METHODS, include_in_schema=False)
+    app.mount("/dav", dav)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     webdav = WebDavContext(
         settings=settings,
@@ -113,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         refusal=csrf_refusal_page,
     )
     app.add_middleware(SecurityHeadersMiddleware, https=settings.secure_cookies)
+    app.add_middleware(ServerRootDiscovery)
     return app
 
 

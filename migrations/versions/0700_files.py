@@ -51,7 +51,7 @@ def upgrade() -> None:
         sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_file_space")),
         sa.UniqueConstraint(
-            "organization_id", "kind", "slug", name=op.f("uq_file_space_organization_id")
+            "organization_id", "kind", "slug", name=op.f("uq_file_space_organization_id_kind_slug")
         ),
     )
     with op.batch_alter_table("file_space", schema=None) as batch_op:
@@ -91,7 +91,9 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_file_node")),
-        sa.UniqueConstraint("space_id", "parent_id", "name", name=op.f("uq_file_node_space_id")),
+        sa.UniqueConstraint(
+            "space_id", "parent_id", "name", name=op.f("uq_file_node_space_id_parent_id_name")
+        ),
     )
     with op.batch_alter_table("file_node", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_file_node_blob"), ["blob"], unique=False)

@@ -1,0 +1,196 @@
+"""iCalendar validation and indexing: what a calendar object resource may contain (RFC 4791
+4.1) and when it occurs, in UTC, so that time-range queries can use the database."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any, TypeVar
+
+import icalendar
+import recurring_ical_events
+
+from app.errors import DomainError, Invalid, TooLarge
+
+MAX_OBJECT_BYTES = 1_000_000
+OBJECT_COMPONENTS = ("VEVENT", "VTODO", "VJOURNAL")
+# Open-ended series are indexed this far ahead; later occurrences are found by expansion.
+INDEX_HORIZON = timedelta(days=2 * 366)
+MAX_INDEXED_OCCURRENCES = 1500
+ONE_SECOND = timedelta(seconds=1)
+_BEGINNING = datetime(1900, 1, 1, tzinfo=UTC)
+_END = datetime(9999, 1, 1, tzinfo=UTC)
+
+E = TypeVar("E", bound=DomainError)
+
+
+def with_precondition(error: E, name: str) -> E:
+    """Tag an error with the RFC precondition element the DAV edge reports (``C:name``)."""
+    error.precondition = name  # type: ignore[attr-defined]
+    return error
+
+
+@dataclass
+class ParsedObject:
+    """A validated calendar object and its index entries."""
+
+    uid: str
+    component: str
+    text: str
+    calendar: icalendar.Calendar
+    first_start: datetime | None  # None: matches every time range (a task without dates)
+    last_end: datetime | None  # None: open-ended
+    indexed_until: datetime | None  # None: every occurrence is in ``occurrences``
+    occurrences: list[tuple[datetime, datetime]] = field(default_factory=list)
+
+
+def etag_of(text: str) -> str:
+    """A strong entity tag for a resource body."""
+    return '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
+
+
+def parse_calendar(text: str) -> icalendar.Calendar:
+    """Parse iCalendar text or refuse it with ``valid-calendar-data`` (RFC 4791 5.3.2.1)."""
+    try:
+        parsed = icalendar.Calendar.from_ical(text)
+    except Exception as exc:  # icalendar raises ValueError, KeyError, IndexError...
+        raise with_precondition(
+            Invalid("This is not valid iCalendar data: %(reason)s", reason=str(exc)[:200]),
+            "valid-calendar-data",
+        ) from exc
+    if not isinstance(parsed, icalendar.Calendar) or parsed.name != "VCALENDAR":
+        raise with_precondition(
+            Invalid("This is not valid iCalendar data: %(reason)s", reason="no VCALENDAR"),
+            "valid-calendar-data",
+        )
+    return parsed
+
+
+def parse_object(
+    text: str, *, allowed: tuple[str, ...], floating: tzinfo = UTC, now: datetime | None = None
+) -> ParsedObject:
+    """Validate one calendar object resource and compute its occurrences in UTC."""
+    if len(text.encode()) > MAX_OBJECT_BYTES:
+        raise with_precondition(
+            TooLarge("The item is larger than %(limit)s bytes.", limit=MAX_OBJECT_BYTES),
+            "max-resource-size",
+        )
+    cal = parse_calendar(text)
+    if cal.get("METHOD") is not None:
+        raise _invalid_object("a stored object may not have a METHOD (RFC 4791 4.1)")
+    items = [c for c in cal.subcomponents if c.name in OBJECT_COMPONENTS]
+    kinds = {c.name for c in items}
+    uids = {str(c.get("UID", "")) for c in items}
+    if len(kinds) != 1 or len(uids) != 1 or "" in uids:
+        raise _invalid_object("exactly one kind of component with one UID is required")
+    kind, uid = kinds.pop(), uids.pop()
+    if kind not in allowed:
+        raise with_precondition(
+            Invalid("This calendar does not accept %(component)s items.", component=kind),
+            "supported-calendar-component",
+        )
+    if len(uid) > 255:
+        raise _invalid_object("the UID is too long")
+    try:
+        parsed = _index(cal, kind, floating, now or datetime.now(UTC))
+    except DomainError:
+        raise
+    except Exception as exc:  # broken dates or rules surface only when expanding
+        raise _invalid_object(str(exc)[:200]) from exc
+    parsed.uid, parsed.text = uid, text
+    return parsed
+
+
+def _invalid_object(reason: str) -> Invalid:
+    return with_precondition(
+        Invalid("This is not a valid calendar item: %(reason)s", reason=reason),
+        "valid-calendar-object-resource",
+    )
+
+
+def to_utc(value: date | datetime, floating: tzinfo = UTC) -> datetime:
+    """A DATE or DATE-TIME as an aware UTC datetime (floating values in ``floating``)."""
+    if not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=floating)
+    return value.astimezone(UTC)
+
+
+def _index(cal: icalendar.Calendar, kind: str, floating: tzinfo, now: datetime) -> ParsedObject:
+    masters = [c for c in cal.subcomponents if c.name == kind]
+    parsed = ParsedObject("", kind, "", cal, None, None, None)
+    if kind == "VTODO" and not any(c.get("DTSTART") or c.get("DUE") for c in masters):
+        return parsed  # RFC 4791 9.9: a task without start or due overlaps every range
+    if kind == "VJOURNAL" and not any(c.get("DTSTART") for c in masters):
+        return parsed
+    recurring = any(c.get("RRULE") or c.get("RDATE") for c in masters)
+    query = recurring_ical_events.of(cal, components=[kind])
+    if not recurring:
+        occurrences = [_span(o, floating) for o in query.between(_BEGINNING, _END)]
+    else:
+        occurrences, parsed.indexed_until = _indexed_series(query, masters, floating, now)
+    if not occurrences and parsed.indexed_until is None:
+        raise _invalid_object("it never occurs")
+    parsed.occurrences = occurrences
+    parsed.first_start = occurrences[0][0] if occurrences else parsed.indexed_until
+    if parsed.indexed_until is None:
+        parsed.last_end = max(end for _start, end in occurrences)
+    return parsed
+
+
+def _indexed_series(
+    query: Any, masters: list[Any], floating: tzinfo, now: datetime
+) -> tuple[list[tuple[datetime, datetime]], datetime | None]:
+    """Occurrences of a series up to the horizon, a year at a time (one expansion each), and
+    where the index stops (``None`` when the series ends before it)."""
+    starts = [
+        to_utc(c.decoded(key), floating)
+        for c in masters
+        for key in ("DTSTART", "DUE")
+        if c.get(key) is not None
+    ]
+    window = min(starts) - timedelta(days=1) if starts else _BEGINNING
+    horizon = now + INDEX_HORIZON
+    found: dict[datetime, datetime] = {}
+    while window < horizon:
+        upper = min(window + timedelta(days=366), horizon)
+        for occurrence in query.between(window, upper):
+            start, end = _span(occurrence, floating)
+            found[start] = end  # windows overlap at their edges: keep each once
+        if len(found) >= MAX_INDEXED_OCCURRENCES:
+            occurrences = sorted(found.items())[:MAX_INDEXED_OCCURRENCES]
+            return occurrences, occurrences[-1][0]
+        window = upper
+    occurrences = sorted(found.items())
+    if not _ends(masters) or any(True for _ in query.between(horizon, _END)):
+        return occurrences, horizon
+    return occurrences, None
+
+
+def _ends(masters: list[Any]) -> bool:
+    """Whether every rule of the series has COUNT or UNTIL (so it may end before the horizon)."""
+    for component in masters:
+        rules = component.get("RRULE")
+        for rule in rules if isinstance(rules, list) else [rules] if rules else []:
+            if "COUNT" not in rule and "UNTIL" not in rule:
+                return False
+    return True
+
+
+def _span(occurrence: Any, floating: tzinfo) -> tuple[datetime, datetime]:
+    """Start and end of one occurrence in UTC (RFC 4791 9.9 for tasks)."""
+    if occurrence.name == "VTODO":
+        start_prop = occurrence.get("DTSTART") or occurrence.get("DUE")
+        end_prop = occurrence.get("DUE") or occurrence.get("DTSTART")
+        start = to_utc(start_prop.dt, floating)
+        end = to_utc(end_prop.dt, floating)
+    else:
+        start = to_utc(occurrence.start, floating)
+        try:
+            end = to_utc(occurrence.end, floating)
+        except Exception:
+            end = start
+    # A zero-length item still occupies its instant (RFC 4791 9.9: start >= range start).
+    return start, max(end, start + ONE_SECOND)

@@ -1,0 +1,309 @@
+"""Calendar queries: time ranges from the occurrence index, filters (RFC 4791 9.7), expansion
+of recurring items (RFC 4791 9.6.5) and free/busy (RFC 4791 7.10).
+
+Only candidates the index selects are parsed, so the cost follows the size of the answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+
+import icalendar
+import recurring_ical_events
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from app.calendar.ical import parse_calendar, to_utc
+from app.calendar.models import Calendar, CalendarObject, CalendarOccurrence
+from app.calendar.service import floating_zone
+
+BEGINNING = datetime(1900, 1, 1, tzinfo=UTC)
+END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+@dataclass
+class TextMatch:
+    """CALDAV:text-match / CARDDAV:text-match (RFC 4791 9.7.5)."""
+
+    text: str
+    collation: str = "i;ascii-casemap"
+    negate: bool = False
+    match_type: str = "contains"
+
+    def matches(self, value: str) -> bool:
+        """Whether ``value`` matches, honouring the collation and negation."""
+        needle, hay = self.text, value
+        if self.collation != "i;octet":
+            needle, hay = needle.casefold(), hay.casefold()
+        found = {
+            "equals": hay == needle,
+            "starts-with": hay.startswith(needle),
+            "ends-with": hay.endswith(needle),
+        }.get(self.match_type, needle in hay)
+        return found != self.negate
+
+
+@dataclass
+class TimeRange:
+    """CALDAV:time-range (RFC 4791 9.9); either end may be open."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+
+    @property
+    def bounds(self) -> tuple[datetime, datetime]:
+        """Both ends, open ones replaced by the beginning and end of time."""
+        return self.start or BEGINNING, self.end or END_OF_TIME
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        """Whether [start, end) overlaps the range (a zero-length span counts at its start)."""
+        low, high = self.bounds
+        return start < high and (end > low or start >= low)
+
+
+@dataclass
+class ParamFilter:
+    """CALDAV:param-filter (RFC 4791 9.7.3)."""
+
+    name: str
+    is_not_defined: bool = False
+    text_match: TextMatch | None = None
+
+
+@dataclass
+class PropFilter:
+    """CALDAV:prop-filter (RFC 4791 9.7.2)."""
+
+    name: str
+    is_not_defined: bool = False
+    time_range: TimeRange | None = None
+    text_match: TextMatch | None = None
+    params: list[ParamFilter] = field(default_factory=list)
+
+
+@dataclass
+class CompFilter:
+    """CALDAV:comp-filter (RFC 4791 9.7.1)."""
+
+    name: str
+    is_not_defined: bool = False
+    time_range: TimeRange | None = None
+    props: list[PropFilter] = field(default_factory=list)
+    comps: list[CompFilter] = field(default_factory=list)
+
+
+def objects_in_range(
+    db: Session, *, calendar: Calendar, time_range: TimeRange, component: str | None = None
+) -> list[CalendarObject]:
+    """Objects with an occurrence in the range: found by index, expanded only past it."""
+    low, high = time_range.bounds
+    in_index = select(CalendarOccurrence.object_id).where(
+        CalendarOccurrence.calendar_id == calendar.id,
+        CalendarOccurrence.start < high,
+        CalendarOccurrence.end > low,
+    )
+    indexed = set(db.scalars(in_index))
+    query = select(CalendarObject).where(
+        CalendarObject.calendar_id == calendar.id,
+        or_(
+            CalendarObject.id.in_(in_index),
+            CalendarObject.first_start.is_(None),
+            and_(CalendarObject.indexed_until.is_not(None), CalendarObject.indexed_until < high),
+        ),
+    )
+    if component is not None:
+        query = query.where(CalendarObject.component == component)
+    found = []
+    zone = floating_zone(calendar)
+    for obj in db.scalars(query.order_by(CalendarObject.name)):
+        if (
+            obj.id in indexed
+            or obj.first_start is None
+            or _occurs_in(parse_calendar(obj.ical), obj.component, time_range, zone)
+        ):
+            found.append(obj)
+    return found
+
+
+def _occurs_in(cal: icalendar.Calendar, kind: str, time_range: TimeRange, zone: tzinfo) -> bool:
+    low, high = time_range.bounds
+    for occurrence in recurring_ical_events.of(cal, components=[kind]).between(low, high):
+        start, end = _span(occurrence, zone)
+        if time_range.overlaps(start, end):
+            return True
+    return False
+
+
+def _span(component: Any, zone: tzinfo) -> tuple[datetime, datetime]:
+    if component.name == "VTODO":
+        first = component.get("DTSTART") or component.get("DUE")
+        last = component.get("DUE") or component.get("DTSTART")
+        return to_utc(first.dt, zone), to_utc(last.dt, zone)
+    start = to_utc(component.start, zone)
+    try:
+        return start, to_utc(component.end, zone)
+    except Exception:
+        return start, start
+
+
+def query(db: Session, *, calendar: Calendar, comp_filter: CompFilter) -> list[CalendarObject]:
+    """The objects matching a calendar-query filter whose root is VCALENDAR (RFC 4791 7.8)."""
+    if comp_filter.name != "VCALENDAR" or comp_filter.is_not_defined:
+        return []
+    inner = comp_filter.comps[0] if len(comp_filter.comps) == 1 else None
+    if inner is not None and inner.time_range is not None and not inner.is_not_defined:
+        candidates = objects_in_range(
+            db, calendar=calendar, time_range=inner.time_range, component=inner.name
+        )
+        if not inner.props and not inner.comps and not comp_filter.props:
+            return candidates  # the index answered the whole filter: nothing to parse
+        trusted = CompFilter(inner.name, props=inner.props, comps=inner.comps)
+        root = CompFilter("VCALENDAR", props=comp_filter.props, comps=[trusted])
+    else:
+        candidates = list(
+            db.scalars(
+                select(CalendarObject)
+                .where(CalendarObject.calendar_id == calendar.id)
+                .order_by(CalendarObject.name)
+            )
+        )
+        if (
+            inner is not None
+            and not inner.is_not_defined
+            and inner.name in ("VEVENT", "VTODO", "VJOURNAL")
+        ):
+            candidates = [c for c in candidates if c.component == inner.name]
+        root = comp_filter
+    if not root.comps and not root.props:
+        return candidates
+    zone = floating_zone(calendar)
+    return [c for c in candidates if _comp_matches(parse_calendar(c.ical), root, zone)]
+
+
+def _comp_matches(component: Any, flt: CompFilter, zone: tzinfo) -> bool:
+    """RFC 4791 9.7.1 on one component (all sub-filters must match)."""
+    if flt.time_range is not None and not _component_in_range(component, flt.time_range, zone):
+        return False
+    for prop in flt.props:
+        if not _prop_matches(component, prop):
+            return False
+    for sub in flt.comps:
+        children = [c for c in component.subcomponents if c.name == sub.name]
+        if sub.is_not_defined:
+            if children:
+                return False
+        elif not any(_comp_matches(child, sub, zone) for child in children):
+            return False
+    return True
+
+
+def _component_in_range(component: Any, time_range: TimeRange, zone: tzinfo) -> bool:
+    if component.name == "VALARM":
+        return _alarm_in_range(component, time_range, zone)
+    if component.name in ("VEVENT", "VTODO", "VJOURNAL"):
+        if component.name == "VTODO" and not (component.get("DTSTART") or component.get("DUE")):
+            return True
+        wrapper = icalendar.Calendar()
+        wrapper.add_component(component)
+        return _occurs_in(wrapper, component.name, time_range, zone)
+    return True
+
+
+def _alarm_in_range(alarm: Any, time_range: TimeRange, zone: tzinfo) -> bool:
+    trigger = alarm.get("TRIGGER")
+    if trigger is None:
+        return False
+    value = trigger.dt
+    if isinstance(value, datetime):
+        return time_range.overlaps(to_utc(value, zone), to_utc(value, zone))
+    return True  # a relative trigger: keep the item rather than miss a reminder
+
+
+def _prop_matches(component: Any, flt: PropFilter) -> bool:
+    """RFC 4791 9.7.2 on one component's properties of that name."""
+    values = component.get(flt.name)
+    props = [] if values is None else (values if isinstance(values, list) else [values])
+    if flt.is_not_defined:
+        return not props
+    if not props:
+        return False
+    return any(_one_prop_matches(p, flt) for p in props)
+
+
+def _one_prop_matches(prop: Any, flt: PropFilter) -> bool:
+    if flt.time_range is not None:
+        value = getattr(prop, "dt", None)
+        if value is None or not flt.time_range.overlaps(to_utc(value), to_utc(value)):
+            return False
+    if flt.text_match is not None and not flt.text_match.matches(_text(prop)):
+        return False
+    for param in flt.params:
+        value = getattr(prop, "params", {}).get(param.name)
+        if param.is_not_defined:
+            if value is not None:
+                return False
+        elif value is None or (param.text_match and not param.text_match.matches(str(value))):
+            return False
+    return True
+
+
+def _text(prop: Any) -> str:
+    if isinstance(prop, list | tuple):
+        return ",".join(_text(p) for p in prop)
+    to_ical = getattr(prop, "to_ical", None)
+    raw = to_ical() if to_ical else prop
+    return raw.decode() if isinstance(raw, bytes) else str(raw)  # type: ignore[no-any-return]
+
+
+def expand(text: str, *, time_range: TimeRange, zone: tzinfo = UTC) -> str:
+    """The occurrences in the range as separate UTC instances (RFC 4791 9.6.5)."""
+    cal = parse_calendar(text)
+    low, high = time_range.bounds
+    result = icalendar.Calendar()
+    for key in ("VERSION", "PRODID"):
+        if cal.get(key) is not None:
+            result.add(key, cal.get(key))
+    kinds = sorted({c.name for c in cal.subcomponents if c.name in ("VEVENT", "VTODO", "VJOURNAL")})
+    for occurrence in recurring_ical_events.of(cal, components=kinds).between(low, high):
+        instance = icalendar.Component.from_ical(occurrence.to_ical())
+        recurring = any(instance.get(k) for k in ("RRULE", "RDATE", "RECURRENCE-ID"))
+        for key in ("RRULE", "RDATE", "EXDATE", "EXRULE"):
+            instance.pop(key, None)
+        for key in ("DTSTART", "DTEND", "DUE", "RECURRENCE-ID"):
+            _to_utc_property(instance, key, zone)
+        if not recurring:
+            instance.pop("RECURRENCE-ID", None)
+        result.add_component(instance)
+    return str(result.to_ical().decode())
+
+
+def _to_utc_property(component: Any, key: str, zone: tzinfo) -> None:
+    prop = component.get(key)
+    if prop is None or not isinstance(prop.dt, datetime):
+        return
+    component.pop(key)
+    component.add(key, to_utc(prop.dt, zone))
+
+
+def busy_periods(
+    db: Session, *, calendar: Calendar, time_range: TimeRange
+) -> list[tuple[datetime, datetime, str]]:
+    """Busy time in the range (RFC 4791 7.10): opaque, not cancelled events, clipped."""
+    low, high = time_range.bounds
+    zone = floating_zone(calendar)
+    periods = []
+    for obj in objects_in_range(db, calendar=calendar, time_range=time_range, component="VEVENT"):
+        cal = parse_calendar(obj.ical)
+        for occurrence in recurring_ical_events.of(cal, components=["VEVENT"]).between(low, high):
+            if str(occurrence.get("TRANSP", "OPAQUE")).upper() == "TRANSPARENT":
+                continue
+            status = str(occurrence.get("STATUS", "CONFIRMED")).upper()
+            if status == "CANCELLED":
+                continue
+            start, end = _span(occurrence, zone)
+            if time_range.overlaps(start, end) and end > start:
+                kind = "BUSY-TENTATIVE" if status == "TENTATIVE" else "BUSY"
+                periods.append((max(start, low), min(end, high), kind))
+    return sorted(periods)

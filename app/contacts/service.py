@@ -1,0 +1,261 @@
+"""The contacts domain's public API: address books, vCards and their changes, and the
+organization's read-only directory book built from the directory's accounts."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.contacts import vcard
+from app.contacts.models import AddressBook, Card, CardChange
+from app.db import utcnow
+from app.directory import service as directory
+from app.directory.models import Account
+from app.errors import Conflict, Forbidden, Invalid, NotFound, PreconditionFailed
+
+DEFAULT_BOOK = ("contacts", "Contacts")
+DIRECTORY_SLUG = "directory"
+_SLUG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$")
+_NAME_RE = re.compile(r"^[^/\\\x00-\x1f]{1,255}$")
+
+
+def ensure_defaults(db: Session, *, email: str) -> None:
+    """Create the default address book ``contacts`` on first use."""
+    if _by_slug(db, email, DEFAULT_BOOK[0]) is None:
+        db.add(AddressBook(owner_email=email, slug=DEFAULT_BOOK[0], display_name=DEFAULT_BOOK[1]))
+        db.flush()
+
+
+def _by_slug(db: Session, owner: str, slug: str) -> AddressBook | None:
+    return db.scalar(
+        select(AddressBook).where(AddressBook.owner_email == owner, AddressBook.slug == slug)
+    )
+
+
+def list_address_books(db: Session, *, email: str) -> list[AddressBook]:
+    """The user's own address books (the directory book is separate)."""
+    ensure_defaults(db, email=email)
+    query = select(AddressBook).where(AddressBook.owner_email == email).order_by(AddressBook.id)
+    return list(db.scalars(query))
+
+
+def find_address_book(db: Session, *, email: str, slug: str) -> AddressBook | None:
+    """One of the user's address books by name."""
+    ensure_defaults(db, email=email)
+    return _by_slug(db, email, slug)
+
+
+def create_address_book(
+    db: Session, *, email: str, slug: str, display_name: str = "", description: str = ""
+) -> AddressBook:
+    """A new address book in the user's home (``Conflict`` if the name is taken)."""
+    if not _SLUG_RE.match(slug) or slug == DIRECTORY_SLUG:
+        raise Invalid("“%(name)s” cannot be used as an address book name.", name=slug[:100])
+    ensure_defaults(db, email=email)
+    if _by_slug(db, email, slug) is not None:
+        raise Conflict("There is already an address book named “%(name)s”.", name=slug)
+    book = AddressBook(
+        owner_email=email, slug=slug, display_name=display_name[:200], description=description
+    )
+    db.add(book)
+    db.flush()
+    return book
+
+
+def update_address_book(db: Session, *, book: AddressBook, **fields: str) -> None:
+    """Change the display name or description."""
+    for key, value in fields.items():
+        if key not in ("display_name", "description") or len(value) > 10_000:
+            raise Invalid("The value of %(name)s is not accepted.", name=key)
+        setattr(book, key, value)
+    _touch(db, book)
+
+
+def delete_address_book(db: Session, *, book: AddressBook) -> None:
+    """Delete an address book with its cards."""
+    db.delete(book)
+    db.flush()
+
+
+def _touch(db: Session, book: AddressBook) -> int:
+    db.execute(
+        update(AddressBook)
+        .where(AddressBook.id == book.id)
+        .values(revision=AddressBook.revision + 1)
+    )
+    db.refresh(book, ["revision"])
+    return book.revision
+
+
+def get_card(db: Session, *, book: AddressBook, name: str) -> Card | None:
+    """One card by resource name."""
+    return db.scalar(select(Card).where(Card.address_book_id == book.id, Card.name == name))
+
+
+def list_cards(db: Session, *, book: AddressBook, names: list[str] | None = None) -> list[Card]:
+    """Every card of a book (or those with the given names), by name."""
+    query = select(Card).where(Card.address_book_id == book.id)
+    if names is not None:
+        query = query.where(Card.name.in_(names))
+    return list(db.scalars(query.order_by(Card.name)))
+
+
+def put_card(
+    db: Session,
+    *,
+    book: AddressBook,
+    name: str,
+    text: str,
+    if_match: str | None = None,
+    if_none_match: bool = False,
+) -> tuple[Card, bool]:
+    """Create or replace a card; a stale ETag raises ``PreconditionFailed``, nothing changes."""
+    if not _NAME_RE.match(name) or name in (".", ".."):
+        raise Invalid("“%(name)s” cannot be used as an item name.", name=name[:100])
+    existing = get_card(db, book=book, name=name)
+    _check_conditions(existing.etag if existing else None, if_match, if_none_match)
+    parsed = vcard.parse_card(text)
+    clash = db.scalar(
+        select(Card.name).where(
+            Card.address_book_id == book.id, Card.uid == parsed.uid, Card.name != name
+        )
+    )
+    if clash is not None:
+        error = Conflict(
+            "Another contact in this book already has the UID %(uid)s.", uid=parsed.uid
+        )
+        error.href_name = clash  # type: ignore[attr-defined]
+        raise vcard.with_precondition(error, "no-uid-conflict")
+    revision = _touch(db, book)
+    card = existing or Card(address_book_id=book.id, name=name)
+    card.uid, card.vcard, card.etag, card.revision = parsed.uid, text, etag_of(text), revision
+    card.full_name, card.emails = parsed.full_name[:300], "\n".join(parsed.emails)
+    card.size, card.modified_at = len(text.encode()), utcnow()
+    if existing is None:
+        db.add(card)
+    db.add(CardChange(address_book_id=book.id, revision=revision, name=name))
+    db.flush()
+    return card, existing is None
+
+
+def etag_of(text: str) -> str:
+    """A strong entity tag for a resource body."""
+    return '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
+
+
+def _check_conditions(current: str | None, if_match: str | None, if_none_match: bool) -> None:
+    if if_none_match and current is not None:
+        raise PreconditionFailed("This item already exists; it was not overwritten.")
+    if if_match is not None and if_match != "*" and if_match != current:
+        raise PreconditionFailed("This item was changed elsewhere; reload it and try again.")
+    if if_match == "*" and current is None:
+        raise PreconditionFailed("There is no such item to replace.")
+
+
+def delete_card(db: Session, *, book: AddressBook, name: str, if_match: str | None = None) -> None:
+    """Delete one card (``NotFound`` if absent, ``PreconditionFailed`` on a stale ETag)."""
+    card = get_card(db, book=book, name=name)
+    if card is None:
+        raise NotFound("No such item.")
+    _check_conditions(card.etag, if_match, False)
+    db.delete(card)
+    revision = _touch(db, book)
+    db.add(CardChange(address_book_id=book.id, revision=revision, name=name, deleted=True))
+    db.flush()
+
+
+def move_card(
+    db: Session,
+    *,
+    source: AddressBook,
+    name: str,
+    target: AddressBook,
+    target_name: str,
+    overwrite: bool,
+) -> bool:
+    """Move a card to another of the user's books or names; returns whether the target is new."""
+    card = get_card(db, book=source, name=name)
+    if card is None:
+        raise NotFound("No such item.")
+    existing = get_card(db, book=target, name=target_name)
+    if existing is not None and not overwrite:
+        raise PreconditionFailed("An item with that name exists already.")
+    if source.id == target.id and name == target_name:
+        raise Forbidden("An item cannot be moved onto itself.")
+    text = card.vcard
+    delete_card(db, book=source, name=name)
+    put_card(db, book=target, name=target_name, text=text)
+    return existing is None
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed since a sync token."""
+
+    revision: int
+    changed: list[str]
+    deleted: list[str]
+
+
+def changes_since(db: Session, *, book: AddressBook, revision: int) -> Changes:
+    """The cards changed after ``revision`` (RFC 6578)."""
+    if revision > book.revision or revision < 0:
+        raise vcard.with_precondition(Invalid("The sync token is not valid."), "valid-sync-token")
+    rows = db.execute(
+        select(CardChange.name, CardChange.deleted)
+        .where(CardChange.address_book_id == book.id, CardChange.revision > revision)
+        .order_by(CardChange.revision)
+    )
+    last = {name: gone for name, gone in rows.all()}
+    changed = [n for n, gone in last.items() if not gone]
+    deleted = [n for n, gone in last.items() if gone and revision > 0]
+    return Changes(book.revision, changed, deleted)
+
+
+@dataclass(frozen=True)
+class DirectoryCard:
+    """A read-only vCard of a colleague, from the organization's directory."""
+
+    name: str
+    vcard: str
+    etag: str
+
+
+def directory_cards(db: Session, *, email: str) -> list[DirectoryCard]:
+    """The enabled accounts of the user's organization as vCard 4.0 (nothing if unknown)."""
+    me = directory.find_account(db, email=email)
+    if me is None:
+        return []
+    accounts = db.scalars(
+        select(Account)
+        .where(Account.organization_id == me.organization_id, Account.enabled.is_(True))
+        .order_by(Account.email)
+    )
+    cards = []
+    for account in accounts:
+        text = _account_vcard(account)
+        cards.append(DirectoryCard(f"account-{account.id}.vcf", text, etag_of(text)))
+    return cards
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;").replace("\n", "\\n")
+
+
+def _account_vcard(account: Account) -> str:
+    name = account.display_name or account.email
+    kind = "org" if account.kind == "role" else "individual"
+    lines = [
+        "BEGIN:VCARD",
+        "VERSION:4.0",
+        f"UID:urn:hamkar:account:{account.id}",
+        f"FN:{_escape(name)}",
+        f"KIND:{kind}",
+        f"EMAIL;TYPE=work:{account.email}",
+        "END:VCARD",
+    ]
+    return "\r\n".join(lines) + "\r\n"

@@ -1,0 +1,297 @@
+"""REPORT methods: one function per report, named after it, citing its definition."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from app.calendar import query as calendar_query_service
+from app.calendar import service as calendars
+from app.contacts import service as contacts
+from app.contacts.query import card_matches
+from app.dav import filters, xml
+from app.dav import properties as props
+from app.dav import resources as r
+from app.dav.errors import DavError
+from app.dav.multistatus import Extra, multistatus, propstat, propstat_response, status_response
+from app.dav.xml import CALDAV, CARDDAV, DAV, Element, el, tag
+from app.errors import DomainError
+
+Report = Callable[[props.Context, r.Resource, Element], tuple[str, bytes]]
+XML_TYPE = "application/xml; charset=utf-8"
+
+
+def _requested(root: Element) -> tuple[list[str] | None, bool]:
+    """The property names a report asks for, ``None`` for allprop, and whether propname."""
+    prop = xml.child(root, tag(DAV, "prop"))
+    if prop is not None:
+        return [c.tag for c in xml.children(prop)], False
+    if xml.child(root, tag(DAV, "propname")) is not None:
+        return None, True
+    return None, False
+
+
+def _answer(responses: list[Element], sync_token: str | None = None) -> tuple[str, bytes]:
+    return XML_TYPE, xml.serialize(multistatus(responses, sync_token))
+
+
+def _calendar_data_extra(root: Element, ctx: props.Context) -> Extra:
+    """Fills CALDAV:calendar-data, expanded when asked (RFC 4791 9.6)."""
+    request = xml.child(xml.child(root, tag(DAV, "prop")), tag(CALDAV, "calendar-data"))
+    expand = xml.child(request, tag(CALDAV, "expand"))
+    time_range = filters.time_range(expand) if expand is not None else None
+
+    def extra(res: r.Resource, name: str) -> Element | None:
+        if name != tag(CALDAV, "calendar-data") or not isinstance(res, r.CalendarItem):
+            return None
+        if res.obj is None:
+            return None
+        text = res.obj.ical
+        if time_range is not None:
+            zone = calendars.floating_zone(res.collection.access.calendar)
+            text = calendar_query_service.expand(text, time_range=time_range, zone=zone)
+        return el(name, text)
+
+    return extra
+
+
+def _address_data_extra(res: r.Resource, name: str) -> Element | None:
+    if name != tag(CARDDAV, "address-data"):
+        return None
+    if isinstance(res, r.ContactItem) and res.card is not None:
+        return el(name, res.card.vcard)
+    if isinstance(res, r.DirectoryItem):
+        return el(name, res.card.vcard)
+    return None
+
+
+def calendar_query(ctx: props.Context, res: r.Resource, root: Element) -> tuple[str, bytes]:
+    """CALDAV:calendar-query (RFC 4791 7.8)."""
+    comp_filter = filters.calendar_filter(root)
+    names, names_only = _requested(root)
+    extra = _calendar_data_extra(root, ctx)
+    if isinstance(res, r.CalendarCollection):
+        objects = calendar_query_service.query(
+            ctx.db, calendar=res.access.calendar, comp_filter=comp_filter
+        )
+        items: list[r.Resource] = [r.CalendarItem(res, o.name, o) for o in objects]
+    elif isinstance(res, r.CalendarItem) and res.obj is not None:
+        matching = calendar_query_service.query(
+            ctx.db, calendar=res.collection.access.calendar, comp_filter=comp_filter
+        )
+        items = [res] if any(o.id == res.obj.id for o in matching) else []
+    else:
+        raise DavError(403, "calendar-query works on calendars", precondition="supported-report")
+    return _answer(
+        [propstat_response(ctx, i, names, names_only=names_only, extra=extra) for i in items]
+    )
+
+
+def _multiget(
+    ctx: props.Context, res: r.Resource, root: Element, extra: Extra, kinds: tuple[type, ...]
+) -> tuple[str, bytes]:
+    names, names_only = _requested(root)
+    responses = []
+    for element in xml.children(root, tag(DAV, "href")):
+        target = (element.text or "").strip()
+        path = target.split("://", 1)[-1]
+        path = path[path.index("/") :] if "://" in target and "/" in path else path
+        try:
+            item = r.resolve(ctx.db, user=ctx.user, segments=r.split_path(path))
+        except DavError:
+            item = None
+        if item is None or not isinstance(item, kinds) or props.item_etag(item) is None:
+            responses.append(status_response(target, 404))
+            continue
+        responses.append(propstat_response(ctx, item, names, names_only=names_only, extra=extra))
+    return _answer(responses)
+
+
+def calendar_multiget(ctx: props.Context, res: r.Resource, root: Element) -> tuple[str, bytes]:
+    """CALDAV:calendar-multiget (RFC 4791 7.9)."""
+    return _multiget(ctx, res, root, _calendar_data_extra(root, ctx), (r.CalendarItem,))
+
+
+def addressbook_multiget(ctx: props.Context, res: r.Resource, root: Element) -> tuple[str, bytes]:
+    """CARDDAV:addressbook-multiget (RFC 6352 8.7)."""
+    return _multiget(ctx, res, root, _address_data_extra, (r.ContactItem, r.DirectoryItem))
+
+
+def addressbook_query(ctx: props.Context, res: r.Resource, root: Element) -> tuple[str, bytes]:
+    """CARDDAV:addressbook-query (RFC 6352 8.6), with CARDDAV:limit."""
+    card_filter = filters.card_filter(root)
+    names, names_only = _requested(root)
+    if not isinstance(res, r.AddressBookCollection | r.DirectoryBook):
+        raise DavError(
+            403, "addressbook-query works on address books", precondition="supported-report"
+        )
+    members = [m for m in r.members(ctx.db, res) if _card_text(m) is not None]
+    try:
+        matching = [m for m in members if card_matches(_card_text(m) or "", card_filter)]
+    except Exception as exc:  # a stored card vobject cannot read back: report, do not crash
+        raise DavError(500, "a stored card could not be read") from exc
+    limit = _limit(root)
+    responses = [
+        propstat_response(ctx, m, names, names_only=names_only, extra=_address_data_extra)
+        for m in matching[:limit]
+    ]
+    if limit is not None and len(matching) > limit:
+        responses.append(status_response(r.href(res), 507))
+    return _answer(responses)
+
+
+def _card_text(res: r.Resource) -> str | None:
+    if isinstance(res, r.ContactItem) and res.card is not None:
+        return res.card.vcard
+    return res.card.vcard if isinstance(res, r.DirectoryItem) else None
+
+
+def _limit(root: Element) -> int | None:
+    nresults = xml.child(xml.child(root, tag(CARDDAV, "limit")), tag(CARDDAV, "nresults"))
+    if nresults is None:
+        return None
+    try:
+        return max(0, int((nresults.text or "").strip()))
+    except ValueError as exc:
+        raise DavError(400, "nresults must be a number") from exc
+
+
+def free_busy_query(ctx: props.Context, res: r.Resource, root: Element) -> tuple[str, bytes]:
+    """CALDAV:free-busy-query (RFC 4791 7.10): a VFREEBUSY for the time range."""
+    if not isinstance(res, r.CalendarCollection):
+        raise DavError(403, "free-busy-query works on calendars", precondition="supported-report")
+    time_range = filters.time_range(xml.child(root, tag(CALDAV, "time-range")))
+    if time_range is None or time_range.start is None:
+        raise DavError(
+            400, "free-busy-query needs a time-range with a start", precondition="valid-filter"
+        )
+    periods = calendar_query_service.busy_periods(
+        ctx.db, calendar=res.access.calendar, time_range=time_range
+    )
+    low, high = time_range.bounds
+    stamp = _utc(datetime.now(UTC))
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Hamkar//CalDAV//EN",
+        "BEGIN:VFREEBUSY",
+        f"DTSTAMP:{stamp}",
+        f"DTSTART:{_utc(low)}",
+        f"DTEND:{_utc(high)}",
+    ]
+    lines += [f"FREEBUSY;FBTYPE={kind}:{_utc(s)}/{_utc(e)}" for s, e, kind in periods]
+    lines += ["END:VFREEBUSY", "END:VCALENDAR", ""]
+    return "text/calendar; charset=utf-8", "\r\n".join(lines).encode()
+
+
+def _utc(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def sync_collection(ctx: props.Context, res: r.Resource, root: Element) -> tuple[str, bytes]:
+    """DAV:sync-collection (RFC 6578 3.2)."""
+    token_element = xml.child(root, tag(DAV, "sync-token"))
+    token = (token_element.text or "").strip() if token_element is not None else ""
+    names, names_only = _requested(root)
+    if isinstance(res, r.CalendarCollection):
+        key, collection_id = "cal", res.access.calendar.id
+    elif isinstance(res, r.AddressBookCollection):
+        key, collection_id = "card", res.book.id
+    else:
+        raise DavError(
+            403,
+            "sync-collection works on calendars and address books",
+            precondition="supported-report",
+        )
+    revision = _token_revision(token, key, collection_id)
+    try:
+        changes = (
+            calendars.changes_since(ctx.db, calendar=res.access.calendar, revision=revision)
+            if isinstance(res, r.CalendarCollection)
+            else contacts.changes_since(ctx.db, book=res.book, revision=revision)
+        )
+    except DomainError as exc:
+        raise DavError(
+            403, "The sync token is not valid.", precondition="valid-sync-token"
+        ) from exc
+    if revision == 0:
+        changed = r.members(ctx.db, res)
+        deleted: list[str] = []
+    else:
+        changed = [m for m in r.members(ctx.db, res) if _item_name(m) in set(changes.changed)]
+        deleted = changes.deleted
+    extra = _calendar_data_extra(root, ctx) if key == "cal" else _address_data_extra
+    responses = [
+        propstat_response(ctx, m, names, names_only=names_only, extra=extra) for m in changed
+    ]
+    base = r.href(res)
+    responses += [status_response(base + r.href_of(n)[len(r.PREFIX) + 1 :], 404) for n in deleted]
+    return _answer(responses, props.SYNC_TOKEN_PREFIX + f"{key}-{collection_id}-{changes.revision}")
+
+
+def _item_name(res: r.Resource) -> str | None:
+    return res.name if isinstance(res, r.CalendarItem | r.ContactItem) else None
+
+
+def _token_revision(token: str, key: str, collection_id: int) -> int:
+    if not token:
+        return 0
+    value = token.removeprefix(props.SYNC_TOKEN_PREFIX)
+    parts = value.split("-")
+    if (
+        not token.startswith(props.SYNC_TOKEN_PREFIX)
+        or len(parts) != 3
+        or parts[0] != key
+        or parts[1] != str(collection_id)
+        or not parts[2].isdigit()
+    ):
+        raise DavError(403, "The sync token is not valid.", precondition="valid-sync-token")
+    return int(parts[2])
+
+
+def expand_property(ctx: props.Context, res: r.Resource, root: Element) -> tuple[str, bytes]:
+    """DAV:expand-property (RFC 3253 3.8): follow the hrefs of properties, recursively."""
+    return _answer([_expanded_response(ctx, res, root, depth=0)])
+
+
+def _expanded_response(ctx: props.Context, res: r.Resource, spec: Element, depth: int) -> Element:
+    found: list[Element] = []
+    missing: list[Element] = []
+    for wanted in xml.children(spec, tag(DAV, "property")):
+        name = tag(wanted.get("namespace", DAV), wanted.get("name", ""))
+        element = props.property_element(ctx, res, name)
+        if element is None:
+            missing.append(el(name))
+            continue
+        nested = xml.children(wanted, tag(DAV, "property"))
+        if nested and depth < 3:
+            for link in xml.children(element, tag(DAV, "href")):
+                target = _resolve_href(ctx, link.text or "")
+                if target is not None:
+                    link.addprevious(_expanded_response(ctx, target, wanted, depth + 1))
+                    element.remove(link)
+        found.append(element)
+    response = el(tag(DAV, "response"), None, xml.href(r.href(res)))
+    if found:
+        response.append(propstat(200, found))
+    if missing:
+        response.append(propstat(404, missing))
+    return response
+
+
+def _resolve_href(ctx: props.Context, value: str) -> r.Resource | None:
+    try:
+        return r.resolve(ctx.db, user=ctx.user, segments=r.split_path(value.strip()))
+    except DavError:
+        return None
+
+
+REPORTS: dict[str, Report] = {
+    tag(CALDAV, "calendar-query"): calendar_query,
+    tag(CALDAV, "calendar-multiget"): calendar_multiget,
+    tag(CALDAV, "free-busy-query"): free_busy_query,
+    tag(CARDDAV, "addressbook-query"): addressbook_query,
+    tag(CARDDAV, "addressbook-multiget"): addressbook_multiget,
+    tag(DAV, "sync-collection"): sync_collection,
+    tag(DAV, "expand-property"): expand_property,
+}

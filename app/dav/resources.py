@@ -1,0 +1,259 @@
+"""The URL space (stable, documented in README): each path resolves to one resource kind.
+
+/dav/                                   the service root
+/dav/principals/<email>/                a user (RFC 3744 principal, RFC 5397)
+/dav/calendars/<email>/                 calendar home (RFC 4791 6.2.1): personal/, tasks/, shared-N/
+/dav/calendars/<email>/<cal>/<item>     a calendar object resource
+/dav/addressbooks/<email>/              address book home (RFC 6352 7.1.1): contacts/, directory/
+/dav/addressbooks/<email>/<book>/<item> an address object resource
+
+Paths are split before percent-decoding, so an encoded slash never becomes a separator, and
+``.``/``..`` segments are refused instead of normalised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote, unquote
+
+from sqlalchemy.orm import Session
+
+from app.calendar import service as calendars
+from app.calendar.models import CalendarObject
+from app.contacts import service as contacts
+from app.contacts.models import AddressBook, Card
+from app.dav.errors import DavError
+
+PREFIX = "/dav"
+
+
+@dataclass
+class Root:
+    """The service root."""
+
+
+@dataclass
+class PrincipalCollection:
+    """The collection of principals (DAV:principal-collection-set)."""
+
+
+@dataclass
+class Principal:
+    """One user."""
+
+    email: str
+
+
+@dataclass
+class CalendarHome:
+    """A user's calendar home."""
+
+    email: str
+
+
+@dataclass
+class CalendarCollection:
+    """A calendar or task list as the caller sees it."""
+
+    access: calendars.CalendarAccess
+    home: str
+
+
+@dataclass
+class CalendarItem:
+    """A calendar object resource; ``obj`` is ``None`` until created."""
+
+    collection: CalendarCollection
+    name: str
+    obj: CalendarObject | None
+
+
+@dataclass
+class AddressBookHome:
+    """A user's address book home."""
+
+    email: str
+
+
+@dataclass
+class AddressBookCollection:
+    """One of the user's own address books."""
+
+    book: AddressBook
+    home: str
+
+
+@dataclass
+class DirectoryBook:
+    """The organization's address list: read-only."""
+
+    email: str
+
+
+@dataclass
+class ContactItem:
+    """An address object resource in an address book."""
+
+    collection: AddressBookCollection
+    name: str
+    card: Card | None
+
+
+@dataclass
+class DirectoryItem:
+    """A colleague's card in the directory book."""
+
+    book: DirectoryBook
+    card: contacts.DirectoryCard
+
+
+Resource = (
+    Root
+    | PrincipalCollection
+    | Principal
+    | CalendarHome
+    | CalendarCollection
+    | CalendarItem
+    | AddressBookHome
+    | AddressBookCollection
+    | DirectoryBook
+    | ContactItem
+    | DirectoryItem
+)
+COLLECTIONS = (
+    Root,
+    PrincipalCollection,
+    Principal,
+    CalendarHome,
+    CalendarCollection,
+    AddressBookHome,
+    AddressBookCollection,
+    DirectoryBook,
+)
+
+
+def split_path(raw_path: str) -> list[str]:
+    """Decoded segments under /dav, refusing tricks: encoded slashes, dot segments, NULs."""
+    if raw_path != PREFIX and not raw_path.startswith(PREFIX + "/"):
+        raise DavError(404, "Not a DAV address.")
+    segments = []
+    for part in raw_path[len(PREFIX) :].split("/"):
+        if not part:
+            continue
+        decoded = unquote(part, errors="strict") if "%" in part else part
+        if decoded in (".", "..") or "/" in decoded or "\\" in decoded or "\x00" in decoded:
+            raise DavError(400, "The address contains a forbidden path segment.")
+        segments.append(decoded)
+    return segments
+
+
+def href_of(*segments: str, collection: bool = False) -> str:
+    """The percent-encoded URL path of a resource."""
+    path = PREFIX + "/" + "/".join(quote(s, safe="@+") for s in segments)
+    return path + "/" if collection else path
+
+
+def resolve(db: Session, *, user: str, segments: list[str]) -> Resource | None:
+    """The resource at these segments as ``user`` sees it; ``None`` if absent or hidden."""
+    if not segments:
+        return Root()
+    area, rest = segments[0], segments[1:]
+    if area == "principals":
+        if not rest:
+            return PrincipalCollection()
+        return Principal(rest[0]) if len(rest) == 1 and rest[0] == user else None
+    if area == "calendars" and rest:
+        return _resolve_calendar(db, user=user, home=rest[0], rest=rest[1:])
+    if area == "addressbooks" and rest:
+        return _resolve_contacts(db, user=user, home=rest[0], rest=rest[1:])
+    return None
+
+
+def _resolve_calendar(db: Session, *, user: str, home: str, rest: list[str]) -> Resource | None:
+    if not rest:
+        return CalendarHome(home) if home == user else None
+    access = calendars.find_calendar(db, email=user, home=home, slug=rest[0])
+    if access is None:
+        return None
+    collection = CalendarCollection(access, home)
+    if len(rest) == 1:
+        return collection
+    if len(rest) == 2:
+        obj = calendars.get_object(db, calendar=access.calendar, name=rest[1])
+        return CalendarItem(collection, rest[1], obj)
+    return None
+
+
+def _resolve_contacts(db: Session, *, user: str, home: str, rest: list[str]) -> Resource | None:
+    if home != user:
+        return None
+    if not rest:
+        return AddressBookHome(home)
+    if rest[0] == contacts.DIRECTORY_SLUG:
+        book = DirectoryBook(user)
+        if len(rest) == 1:
+            return book
+        found = [c for c in contacts.directory_cards(db, email=user) if c.name == rest[1]]
+        return DirectoryItem(book, found[0]) if found and len(rest) == 2 else None
+    address_book = contacts.find_address_book(db, email=user, slug=rest[0])
+    if address_book is None:
+        return None
+    collection = AddressBookCollection(address_book, home)
+    if len(rest) == 1:
+        return collection
+    if len(rest) == 2:
+        card = contacts.get_card(db, book=address_book, name=rest[1])
+        return ContactItem(collection, rest[1], card)
+    return None
+
+
+def href(resource: Resource) -> str:
+    """The URL path of a resource (collections end with a slash)."""
+    match resource:
+        case Root():
+            return PREFIX + "/"
+        case PrincipalCollection():
+            return PREFIX + "/principals/"
+        case Principal(email=email):
+            return href_of("principals", email, collection=True)
+        case CalendarHome(email=email):
+            return href_of("calendars", email, collection=True)
+        case CalendarCollection(access=access, home=home):
+            return href_of("calendars", home, access.slug, collection=True)
+        case CalendarItem(collection=coll, name=name):
+            return href_of("calendars", coll.home, coll.access.slug, name)
+        case AddressBookHome(email=email):
+            return href_of("addressbooks", email, collection=True)
+        case AddressBookCollection(book=book, home=home):
+            return href_of("addressbooks", home, book.slug, collection=True)
+        case DirectoryBook(email=email):
+            return href_of("addressbooks", email, contacts.DIRECTORY_SLUG, collection=True)
+        case ContactItem(collection=coll, name=name):
+            return href_of("addressbooks", coll.home, coll.book.slug, name)
+        case DirectoryItem(book=book, card=card):
+            return href_of("addressbooks", book.email, contacts.DIRECTORY_SLUG, card.name)
+    raise AssertionError(resource)
+
+
+def members(db: Session, resource: Resource) -> list[Resource]:
+    """The children of a collection (PROPFIND depth 1)."""
+    match resource:
+        case Root():
+            return []
+        case CalendarHome(email=email):
+            return [CalendarCollection(a, email) for a in calendars.list_calendars(db, email=email)]
+        case CalendarCollection():
+            objects = calendars.list_objects(db, calendar=resource.access.calendar)
+            return [CalendarItem(resource, o.name, o) for o in objects]
+        case AddressBookHome(email=email):
+            books: list[Resource] = [
+                AddressBookCollection(b, email)
+                for b in contacts.list_address_books(db, email=email)
+            ]
+            return [*books, DirectoryBook(email)]
+        case AddressBookCollection():
+            cards = contacts.list_cards(db, book=resource.book)
+            return [ContactItem(resource, c.name, c) for c in cards]
+        case DirectoryBook(email=email):
+            return [DirectoryItem(resource, c) for c in contacts.directory_cards(db, email=email)]
+    return []

@@ -1,0 +1,394 @@
+"""CalDAV benchmark: Hamkar (SQLite and PostgreSQL) against Radicale (and Xandikos if present).
+
+10,000 events in one calendar, a fifth of them weekly recurring without end, in Asia/Tehran
+and Europe/Berlin. Measured over HTTP against a real server process on a free port:
+a one-month calendar-query REPORT, PROPFIND depth 1, an initial sync-collection, a 100-item
+calendar-multiget and the median of single PUTs. Prints every figure and the ratios.
+
+    .venv/bin/python bench/caldav.py [--events 10000] [--skip-postgres] [--skip-radicale]
+
+Radicale is installed from PyPI into its own virtualenv (/tmp/hamkar-bench-radicale) on first
+use; Xandikos likewise (/tmp/hamkar-bench-xandikos) when --xandikos is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+USER = "bench@example.com"
+TZ_BLOCKS = {
+    "Asia/Tehran": (
+        "BEGIN:VTIMEZONE\r\nTZID:Asia/Tehran\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\n"
+        "TZOFFSETFROM:+0330\r\nTZOFFSETTO:+0330\r\nTZNAME:+0330\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n"
+    ),
+    "Europe/Berlin": (
+        "BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\nBEGIN:DAYLIGHT\r\nDTSTART:19700329T020000\r\n"
+        "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\n"
+        "TZNAME:CEST\r\nEND:DAYLIGHT\r\nBEGIN:STANDARD\r\nDTSTART:19701025T030000\r\n"
+        "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\n"
+        "TZNAME:CET\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n"
+    ),
+}
+MONTH = ("20260301T000000Z", "20260401T000000Z")
+
+
+def make_event(index: int, rng: random.Random) -> tuple[str, str]:
+    """One event: a fifth weekly recurring (open-ended), spread over 2025-2026."""
+    zone = "Asia/Tehran" if index % 2 else "Europe/Berlin"
+    recurring = index % 5 == 0
+    day = rng.randrange(0, 700 if not recurring else 365)
+    start = time.gmtime(time.mktime((2025, 1, 1, 0, 0, 0, 0, 0, 0)) + day * 86400)
+    hour = 8 + rng.randrange(0, 9)
+    stamp = f"{start.tm_year:04d}{start.tm_mon:02d}{start.tm_mday:02d}T{hour:02d}0000"
+    uid = f"bench-{index}@hamkar.test"
+    rule = "RRULE:FREQ=WEEKLY\r\n" if recurring else ""
+    text = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Hamkar bench//EN\r\n"
+        + TZ_BLOCKS[zone]
+        + f"BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20250101T000000Z\r\n"
+        f"DTSTART;TZID={zone}:{stamp}\r\nDURATION:PT1H\r\n{rule}"
+        f"SUMMARY:Event {index}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    return f"event-{index}.ics", text
+
+
+def make_events(count: int) -> list[tuple[str, str]]:
+    """The benchmark's data set (deterministic)."""
+    rng = random.Random(42)
+    return [make_event(i, rng) for i in range(count)]
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], auth: tuple[str, str] | None) -> None:
+    """Wait until the server answers OPTIONS."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}")
+        try:
+            httpx.request("OPTIONS", url, auth=auth, timeout=2)
+            return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise RuntimeError("the server did not start")
+
+
+@dataclass
+class Target:
+    """A running CalDAV server with the data loaded."""
+
+    name: str
+    calendar_url: str
+    auth: tuple[str, str] | None
+    names: list[str]
+
+
+REPORT_MONTH = f"""<?xml version="1.0" encoding="utf-8"?>
+<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+  <D:prop><D:getetag/><C:calendar-data/></D:prop>
+  <C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT">
+    <C:time-range start="{MONTH[0]}" end="{MONTH[1]}"/>
+  </C:comp-filter></C:comp-filter></C:filter>
+</C:calendar-query>"""
+REPORT_MONTH_ETAGS = REPORT_MONTH.replace("<C:calendar-data/>", "")
+PROPFIND = """<?xml version="1.0" encoding="utf-8"?>
+<D:propfind xmlns:D="DAV:"><D:prop><D:getetag/><D:getcontenttype/><D:resourcetype/></D:prop>
+</D:propfind>"""
+SYNC = """<?xml version="1.0" encoding="utf-8"?>
+<D:sync-collection xmlns:D="DAV:"><D:sync-token/><D:sync-level>1</D:sync-level>
+<D:prop><D:getetag/></D:prop></D:sync-collection>"""
+
+
+def multiget_body(target: Target) -> str:
+    """A calendar-multiget of 100 items spread over the calendar."""
+    path = "/" + target.calendar_url.split("://", 1)[1].split("/", 1)[1]
+    step = max(1, len(target.names) // 100)
+    hrefs = "".join(f"<D:href>{path}{n}</D:href>" for n in target.names[::step][:100])
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><C:calendar-multiget xmlns:D="DAV:" '
+        'xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/><C:calendar-data/>'
+        f"</D:prop>{hrefs}</C:calendar-multiget>"
+    )
+
+
+def timed(action: Callable[[], httpx.Response], expect: int) -> tuple[float, httpx.Response]:
+    """Seconds one request took; fails loudly on an unexpected status."""
+    started = time.perf_counter()
+    response = action()
+    elapsed = time.perf_counter() - started
+    if response.status_code != expect:
+        raise RuntimeError(f"expected {expect}, got {response.status_code}: {response.text[:300]}")
+    return elapsed, response
+
+
+def measure(target: Target, *, repeat: int = 3) -> dict[str, float]:
+    """Every figure for one server: first (cold) and best of the following runs."""
+    client = httpx.Client(auth=target.auth, timeout=600)
+    url = target.calendar_url
+    xml = {"Content-Type": "application/xml; charset=utf-8"}
+    cases: dict[str, tuple[Callable[[], httpx.Response], int]] = {
+        "month REPORT": (
+            lambda: client.request(
+                "REPORT", url, content=REPORT_MONTH, headers={**xml, "Depth": "1"}
+            ),
+            207,
+        ),
+        "month REPORT (etags)": (
+            lambda: client.request(
+                "REPORT", url, content=REPORT_MONTH_ETAGS, headers={**xml, "Depth": "1"}
+            ),
+            207,
+        ),
+        "PROPFIND depth 1": (
+            lambda: client.request(
+                "PROPFIND", url, content=PROPFIND, headers={**xml, "Depth": "1"}
+            ),
+            207,
+        ),
+        "initial sync-collection": (
+            lambda: client.request("REPORT", url, content=SYNC, headers={**xml, "Depth": "1"}),
+            207,
+        ),
+        "multiget 100": (
+            lambda: client.request(
+                "REPORT", url, content=multiget_body(target), headers={**xml, "Depth": "1"}
+            ),
+            207,
+        ),
+    }
+    figures: dict[str, float] = {}
+    for name, (action, expect) in cases.items():
+        first, response = timed(action, expect)
+        runs = [timed(action, expect)[0] for _ in range(repeat)]
+        figures[name] = min(runs)
+        figures[name + " (first)"] = first
+        if name == "month REPORT":
+            figures["month REPORT items"] = response.text.count("getetag>") / 2
+    puts = []
+    rng = random.Random(7)
+    for i in range(30):
+        name, text = make_event(100_000 + i, rng)
+        text = text.replace("RRULE:FREQ=WEEKLY\r\n", "")
+        elapsed, _ = timed(
+            lambda n=name, t=text: client.put(  # type: ignore[misc]
+                url + n, content=t, headers={"Content-Type": "text/calendar"}
+            ),
+            201,
+        )
+        puts.append(elapsed)
+    figures["single PUT median"] = statistics.median(puts)
+    client.close()
+    return figures
+
+
+@contextmanager
+def hamkar(database_url: str | None, events: list[tuple[str, str]]) -> Iterator[Target]:
+    """Hamkar served by uvicorn in its own process, data loaded through the services."""
+    from sqlalchemy.orm import Session
+
+    from app.auth import app_passwords
+    from app.calendar import service as calendars
+    from app.db import make_engine
+    from app.migrate import upgrade
+    from app.models import import_all_models
+    from app.settings import Settings
+
+    data_dir = Path(tempfile.mkdtemp(prefix="hamkar-bench-"))
+    env = {
+        "HAMKAR_DATA_DIR": str(data_dir),
+        "HAMKAR_SECRET_KEY": "bench-secret-0123456789abcdef0123",
+        **({"HAMKAR_DATABASE_URL": database_url} if database_url else {}),
+    }
+    settings = Settings(**{k.removeprefix("HAMKAR_").lower(): v for k, v in env.items()})  # type: ignore[arg-type]
+    upgrade(settings)
+    import_all_models()
+    engine = make_engine(settings)
+    loaded = time.perf_counter()
+    with Session(engine) as db:
+        password = app_passwords.create(db, email=USER, name="bench").plaintext
+        calendars.ensure_defaults(db, email=USER)
+        access = calendars.find_calendar(db, email=USER, home=USER, slug="personal")
+        assert access is not None
+        for index, (name, text) in enumerate(events):
+            calendars.put_object(db, access=access, name=name, text=text)
+            if index % 1000 == 999:
+                db.commit()
+        db.commit()
+    engine.dispose()
+    print(f"  loaded {len(events)} events in {time.perf_counter() - loaded:.1f} s", flush=True)
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:create_app",
+            "--factory",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_up(base + "/dav/", process, (USER, password))
+        yield Target(
+            "Hamkar",
+            f"{base}/dav/calendars/{USER}/personal/",
+            (USER, password),
+            [n for n, _ in events],
+        )
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _venv_with(package: str, directory: Path) -> Path:
+    python = directory / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(directory)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", package], check=True)
+    return python
+
+
+@contextmanager
+def radicale(events: list[tuple[str, str]]) -> Iterator[Target]:
+    """Radicale from PyPI in its own virtualenv, its calendar folder written directly."""
+    python = _venv_with("radicale", Path("/tmp/hamkar-bench-radicale"))
+    storage = Path(tempfile.mkdtemp(prefix="radicale-bench-"))
+    calendar = storage / "collection-root" / "bench" / "personal"
+    calendar.mkdir(parents=True)
+    (calendar / ".Radicale.props").write_text('{"tag": "VCALENDAR"}')
+    for name, text in events:
+        (calendar / name).write_text(text)
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            str(python),
+            "-m",
+            "radicale",
+            "--server-hosts",
+            f"127.0.0.1:{port}",
+            "--storage-filesystem-folder",
+            str(storage),
+            "--auth-type",
+            "none",
+            "--rights-type",
+            "none",
+            "--logging-level",
+            "warning",
+        ],
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_up(base + "/", process, None)
+        yield Target("Radicale", f"{base}/bench/personal/", ("bench", "x"), [n for n, _ in events])
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        shutil.rmtree(storage, ignore_errors=True)
+
+
+@contextmanager
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+
+    admin_url = os.environ.get(
+        "HAMKAR_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    )
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"hamkar_bench_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def report(results: dict[str, dict[str, float]]) -> None:
+    """Print every figure and the ratios against Hamkar on SQLite."""
+    names = list(next(iter(results.values())))
+    print()
+    header = f"{'figure':34}" + "".join(f"{n:>22}" for n in results)
+    print(header)
+    print("-" * len(header))
+    for figure in names:
+        cells = []
+        for data in results.values():
+            value = data.get(figure)
+            if value is None:
+                cells.append(f"{'-':>22}")
+            elif figure.endswith("items"):
+                cells.append(f"{value:>22.0f}")
+            else:
+                cells.append(f"{value * 1000:>19.1f} ms")
+        print(f"{figure:34}" + "".join(cells))
+    base = results.get("Hamkar SQLite")
+    for other, data in results.items():
+        if other.startswith("Hamkar") or base is None:
+            continue
+        print()
+        for figure in names:
+            if figure.endswith("items") or figure not in data or not base.get(figure):
+                continue
+            print(f"{other} / Hamkar SQLite, {figure}: {data[figure] / base[figure]:.0f}x")
+
+
+def main() -> None:
+    """Run the benchmark and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=10_000)
+    parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-radicale", action="store_true")
+    args = parser.parse_args()
+    events = make_events(args.events)
+    results: dict[str, dict[str, float]] = {}
+    print("Hamkar on SQLite", flush=True)
+    with hamkar(None, events) as target:
+        results["Hamkar SQLite"] = measure(target)
+    if not args.skip_postgres:
+        print("Hamkar on PostgreSQL", flush=True)
+        with postgres_url() as url, hamkar(url, events) as target:
+            results["Hamkar PostgreSQL"] = measure(target)
+    if not args.skip_radicale:
+        print("Radicale", flush=True)
+        with radicale(events) as target:
+            results["Radicale"] = measure(target, repeat=1)
+    report(results)
+
+
+if __name__ == "__main__":
+    main()
