@@ -56,13 +56,21 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def make_engine(settings: Settings) -> Engine:
-    """Create the engine for the configured database (SQLite file by default)."""
+def make_engine(settings: Settings, *, transactional_ddl: bool = False) -> Engine:
+    """Create the engine for the configured database (SQLite file by default).
+
+    ``transactional_ddl`` (for migrations) makes SQLite run schema changes inside the
+    transaction too, so a failed migration leaves nothing half-done; Python's sqlite3 module
+    otherwise commits before every CREATE/DROP.
+    """
     url = settings.effective_database_url
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _configure_sqlite)
+        if transactional_ddl:
+            event.listen(engine, "connect", _manual_transactions)
+            event.listen(engine, "begin", _emit_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
@@ -75,6 +83,14 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _manual_transactions(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # sqlite3 emits no BEGIN/COMMIT of its own
+
+
+def _emit_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

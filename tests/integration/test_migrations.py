@@ -71,3 +71,46 @@ def test_the_app_works_on_postgresql(postgres_url: str, settings: object) -> Non
             assert client.get("/settings").status_code == 200
     finally:
         command.downgrade(alembic_config(postgres_url), "base")
+
+
+def test_upgrading_a_database_that_holds_data(database_url: str) -> None:
+    """Real installations upgrade with rows in place (SQLite rebuilds tables in batch mode)."""
+    from sqlalchemy import text
+
+    config = alembic_config(database_url)
+    command.upgrade(config, "0003")
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO organization (id, name, slug, created_at) "
+                "VALUES (1, 'Org', 'org', CURRENT_TIMESTAMP)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO domain (id, organization_id, name, created_at) "
+                "VALUES (1, 1, 'example.com', CURRENT_TIMESTAMP)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO account (id, organization_id, domain_id, email, "
+                "display_name, kind, enabled, created_at) VALUES (1, 1, 1, "
+                "'alice@example.com', 'Alice', 'person', true, CURRENT_TIMESTAMP)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO preferences (account_id, language, timezone, "
+                "calendar_system) VALUES (1, 'fa', 'Asia/Tehran', 'jalali')"
+            )
+        )
+    command.upgrade(config, "head")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT email FROM account")).scalar_one() == "alice@example.com"
+        assert conn.execute(text("SELECT name FROM domain")).scalar_one() == "example.com"
+        language = conn.execute(text("SELECT language FROM preferences")).scalar_one()
+        assert language == "fa"
+    engine.dispose()
+    command.downgrade(config, "base")
