@@ -323,3 +323,9 @@ def _timezones() -> frozenset[str]:
 def common_timezones() -> list[str]:
     """Every IANA time zone name, sorted, for pickers."""
     return sorted(_timezones())
+
+
+def attachment_limit_bytes(db: Session, *, organization_id: int) -> int | None:
+    """The organization's maximum attachment size in bytes (its policy), if it has one."""
+    org = db.get(Organization, organization_id)
+    return org.max_attachment_mb * 1024 * 1024 if org is not None else None

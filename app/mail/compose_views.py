@@ -14,10 +14,12 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from app.auth import service as auth
 from app.auth.imap_login import ImapEndpoint
 from app.db import utcnow
+from app.directory.service import attachment_limit_bytes
 from app.errors import DomainError, Invalid, Unauthorized
 from app.mail import filing, outbox
 from app.mail.compose import Attachment
 from app.mail.composer import ComposeForm, ReplyMode, draft_message, form_from_draft, reply_form
+from app.mail.identities import Identity, choose_identity, default_for_folder, identities_for
 from app.mail.uploads import UploadStore
 from app.web.deps import Page, UserPageDep
 
@@ -41,10 +43,22 @@ def _me(page: Page) -> str:
     return page.user.email
 
 
-def _sender(page: Page) -> str:
+def _identities(page: Page) -> list[Identity]:
     assert page.user is not None
-    name = page.user.display_name.replace('"', "")
-    return f'"{name}" <{page.user.email}>' if name else page.user.email
+    return identities_for(page.db, account=page.user)
+
+
+def _sender(page: Page, form: ComposeForm) -> str:
+    """The From header for the identity the form asks for (refused if not allowed)."""
+    return choose_identity(_identities(page), form.identity).header
+
+
+def _max_upload(page: Page) -> int:
+    """The organization's attachment limit, capped by the server's."""
+    assert page.user is not None
+    server = page.state.settings.max_attachment_bytes
+    limit = attachment_limit_bytes(page.db, organization_id=page.user.organization_id)
+    return min(limit, server) if limit else server
 
 
 def _timezone(page: Page) -> str:
@@ -82,9 +96,9 @@ def _render(
         uploads=uploads,
         error=error,
         notice=notice,
-        sender=_sender(page),
+        identities=_identities(page),
         editor_html=nh3.clean(form.html),
-        max_upload=page.state.settings.max_attachment_bytes,
+        max_upload=_max_upload(page),
     )
 
 
@@ -116,6 +130,7 @@ def compose_page(
             uid=uid,  # type: ignore[arg-type]
             timezone=_timezone(page),
         )
+        form.identity = default_for_folder(_identities(page), folder)
         store = _store(page)
         form.attachment_ids = [
             store.save(
@@ -123,7 +138,7 @@ def compose_page(
                 filename=a.filename,
                 content_type=a.content_type,
                 chunks=[a.data],
-                max_bytes=page.state.settings.max_attachment_bytes,
+                max_bytes=_max_upload(page),
             ).id
             for a in kept
         ]
@@ -155,6 +170,7 @@ def _form(values: dict[str, Any]) -> ComposeForm:
         draft_uid=integer("draft_uid"),
         attachment_ids=list(values.get("attachment_ids", [])),
         send_at=values.get("send_at", ""),
+        identity=str(values.get("identity", ""))[:320],
     )
 
 
@@ -192,7 +208,10 @@ def _submit(page: Page, values: dict[str, Any], wants_json: bool) -> Response:
 
 def _save_draft(page: Page, form: ComposeForm) -> None:
     outgoing = draft_message(
-        form, sender=_sender(page), timezone=_timezone(page), attachments=_attachments(page, form)
+        form,
+        sender=_sender(page, form),
+        timezone=_timezone(page),
+        attachments=_attachments(page, form),
     )
     endpoint = ImapEndpoint.from_settings(page.state.settings)
     form.draft_uid = filing.save_draft(
@@ -211,7 +230,7 @@ def _send(page: Page, form: ComposeForm) -> Response:
     try:
         send_at = _send_time(page, form)
         outgoing = build_message(
-            to_draft(form, sender=_sender(page), attachments=_attachments(page, form)),
+            to_draft(form, sender=_sender(page, form), attachments=_attachments(page, form)),
             timezone=_timezone(page),
         )
         _save_draft(page, form)  # kept until the message is out: nothing is lost on failure
@@ -257,7 +276,7 @@ def _send_time(page: Page, form: ComposeForm) -> datetime:
 @router.post("/mail/compose/attachments")
 async def upload_attachment(page: UserPageDep, file: Annotated[UploadFile, File()]) -> JSONResponse:
     """Store one attachment; the compose page keeps its id in the form."""
-    limit = page.state.settings.max_attachment_bytes
+    limit = _max_upload(page)
 
     def chunks() -> Any:
         while chunk := file.file.read(1024 * 1024):

@@ -46,6 +46,7 @@ class ComposeForm:
     draft_uid: int | None = None
     attachment_ids: list[str] = field(default_factory=list)
     send_at: str = ""
+    identity: str = ""
 
     def body_text(self) -> str:
         """The plain-text body: typed directly, or derived from the rich text."""

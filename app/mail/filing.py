@@ -41,15 +41,21 @@ def _special_folder(client: imapclient.IMAPClient, flag: bytes, fallback: str) -
     return str(folder)
 
 
-def append_to_sent(endpoint: ImapEndpoint, *, email: str, password: str, raw: bytes) -> str:
-    """APPEND ``raw`` as seen to the \\Sent special-use folder; returns the folder's name."""
+def append_to_sent(endpoint: ImapEndpoint, *, email: str, password: str, raw: bytes,
+                   preferred: str | None = None) -> str:
+    """APPEND ``raw`` as seen to ``preferred`` when it exists (a role mailbox's own Sent,
+    ``shared/info@example.com/Sent``), else to the \\Sent special-use folder; returns the
+    folder's name."""
     with _session(
         endpoint,
         email,
         password,
         N_("The message was sent, but its copy could not be saved to Sent."),
     ) as client:
-        folder = _special_folder(client, SENT, "Sent")
+        if preferred and client.folder_exists(preferred):
+            folder = preferred
+        else:
+            folder = _special_folder(client, SENT, "Sent")
         client.append(folder, raw, flags=[b"\\Seen"])
         return folder
 

@@ -174,8 +174,12 @@ def _after_sending(
 ) -> None:
     """File the copy, drop the draft, flag the original; a failure here is logged, not fatal."""
     endpoint = ImapEndpoint.from_settings(settings)
+    # Sending as a role mailbox (info@) files the copy in that mailbox's own Sent folder.
+    role_sent = f"shared/{row.envelope_from}/Sent" if row.envelope_from != row.email else None
     steps: list[Callable[[], object]] = [
-        lambda: filing.append_to_sent(endpoint, email=row.email, password=password, raw=row.raw)
+        lambda: filing.append_to_sent(
+            endpoint, email=row.email, password=password, raw=row.raw, preferred=role_sent
+        )
     ]
     if row.draft_uid is not None:
         steps.append(

@@ -265,3 +265,99 @@ def test_autosave_after_the_session_expired_says_so(
     assert response.status_code == 401
     assert "Sign in again; nothing you typed is lost." in response.json()["error"]
     assert response.json()["login"].startswith("/login?next=")
+
+
+ROLE_RIGHTS = ["lookup", "read", "write", "write-seen", "insert", "post", "expunge", "create"]
+
+
+def _make_role_member(settings: Settings, *, can_send_as: bool) -> None:
+    """info@example.com as a role mailbox alice works (alice signed in already)."""
+    from sqlalchemy.orm import Session
+
+    from app.directory import service as directory
+    from app.directory.roles import set_role_member
+
+    engine = make_engine(settings)
+    with Session(engine) as db:
+        alice = directory.find_account(db, email="alice@example.com")
+        assert alice is not None
+        info = directory.find_account(db, email="info@example.com") or directory.create_account(
+            db, email="info@example.com", display_name="Info", kind="role", managed=False
+        )
+        set_role_member(db, role=info, member=alice, can_send_as=can_send_as)
+        db.commit()
+    engine.dispose()
+
+
+def test_send_as_a_role_mailbox_files_the_copy_in_its_sent(
+    alice: TestClient, compose_settings: Settings, mailstack: object
+) -> None:
+    _make_role_member(compose_settings, can_send_as=True)
+    mailstack.stack.set_acl(
+        "info@example.com",
+        "Sent",
+        "alice@example.com",  # type: ignore[attr-defined]
+        ROLE_RIGHTS,
+    )
+    page = alice.get("/mail/compose").text
+    assert '<option value="info@example.com"' in page
+    marker = uuid.uuid4().hex[:8]
+    response = _post(
+        alice,
+        action="send",
+        identity="info@example.com",
+        to="bob@example.com",
+        subject=f"from info {marker}",
+        text="hello from the team",
+        rich="0",
+    )
+    assert response.status_code == 303, response.text  # type: ignore[attr-defined]
+    assert _deliver(compose_settings) == 1
+    received = _wait_for(compose_settings, "bob@example.com", marker)
+    assert received is not None
+    assert received["From"].addresses[0].addr_spec == "info@example.com"
+    assert _wait_for(compose_settings, "info@example.com", marker, folder="Sent") is not None
+    assert (
+        _wait_for(compose_settings, "alice@example.com", marker, folder="Sent", timeout=1) is None
+    )
+
+
+def test_replying_from_a_role_folder_defaults_to_that_identity(
+    alice: TestClient, compose_settings: Settings, mailstack: object
+) -> None:
+    _make_role_member(compose_settings, can_send_as=True)
+    mailstack.stack.set_acl(
+        "info@example.com",
+        "INBOX",
+        "alice@example.com",  # type: ignore[attr-defined]
+        ROLE_RIGHTS,
+    )
+    marker = uuid.uuid4().hex[:8]
+    with _imap(compose_settings, "alice@example.com") as client:
+        folder = "shared/info@example.com/INBOX"
+        client.append(folder, f"From: c@example.org\r\nSubject: q {marker}\r\n\r\nhi\r\n".encode())
+        client.select_folder(folder)
+        uid = client.search(["SUBJECT", f"q {marker}"])[0]
+    page = alice.get(f"/mail/compose?mode=reply&folder={folder}&uid={uid}").text
+    assert '<option value="info@example.com" selected>' in page
+
+
+def test_sending_as_an_address_not_granted_is_refused(
+    alice: TestClient, compose_settings: Settings
+) -> None:
+    _make_role_member(compose_settings, can_send_as=False)
+    page = alice.get("/mail/compose").text
+    assert "info@example.com" not in page
+    for address in ("info@example.com", "carol@example.org"):
+        response = _post(
+            alice,
+            action="send",
+            identity=address,
+            to="bob@example.com",
+            subject="spoof",
+            text="x",
+            rich="0",
+        )
+        assert response.status_code == 403  # type: ignore[attr-defined]
+        assert f"You may not send as {address}" in response.text  # type: ignore[attr-defined]
+    assert _deliver(compose_settings) == 0
