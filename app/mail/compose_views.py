@@ -17,9 +17,11 @@ from app.db import utcnow
 from app.directory.service import attachment_limit_bytes
 from app.errors import DomainError, Invalid, Unauthorized
 from app.mail import filing, outbox
+from app.mail.addresses import parse_address_list
 from app.mail.compose import Attachment
 from app.mail.composer import ComposeForm, ReplyMode, draft_message, form_from_draft, reply_form
 from app.mail.identities import Identity, choose_identity, default_for_folder, identities_for
+from app.mail.recipients import record_recipients, suggest
 from app.mail.uploads import UploadStore
 from app.web.deps import Page, UserPageDep
 
@@ -254,6 +256,9 @@ def _send(page: Page, form: ComposeForm) -> Response:
         return _render(
             page, form, error=page._(exc.message, **exc.params), status_code=exc.status_code
         )
+    record_recipients(
+        page.db, email=_me(page), addresses=parse_address_list([form.to, form.cc, form.bcc])
+    )
     page.db.commit()
     return RedirectResponse(f"/mail/outbox?queued={row.id}", status_code=303)
 
@@ -271,6 +276,18 @@ def _send_time(page: Page, form: ComposeForm) -> datetime:
     if local <= now:
         raise Invalid("The scheduled time is in the past.")
     return local
+
+
+@router.get("/mail/compose/recipients")
+def recipient_suggestions(page: UserPageDep, q: str = "") -> JSONResponse:
+    """Autocomplete for To/Cc/Bcc: recently used addresses and the address list."""
+    assert page.user is not None
+    found = suggest(
+        page.db, email=_me(page), organization_id=page.user.organization_id, query=q[:200]
+    )
+    return JSONResponse(
+        [{"address": s.address, "name": s.name, "kind": s.kind, "label": s.label} for s in found]
+    )
 
 
 @router.post("/mail/compose/attachments")

@@ -41,8 +41,9 @@ def _special_folder(client: imapclient.IMAPClient, flag: bytes, fallback: str) -
     return str(folder)
 
 
-def append_to_sent(endpoint: ImapEndpoint, *, email: str, password: str, raw: bytes,
-                   preferred: str | None = None) -> str:
+def append_to_sent(
+    endpoint: ImapEndpoint, *, email: str, password: str, raw: bytes, preferred: str | None = None
+) -> str:
     """APPEND ``raw`` as seen to ``preferred`` when it exists (a role mailbox's own Sent,
     ``shared/info@example.com/Sent``), else to the \\Sent special-use folder; returns the
     folder's name."""

@@ -36,3 +36,15 @@ class OutboxMessage(Base):
     forwarded: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class RecentRecipient(Base):
+    """An address this account wrote to, for compose autocomplete ("recently used")."""
+
+    __tablename__ = "recent_recipient"
+
+    email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    address: Mapped[str] = mapped_column(String(320), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    last_used_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -97,3 +97,18 @@ def test_autosave_keeps_the_draft(
     body = draft.get_body(("plain",))
     assert body is not None and "half a thought" in body.get_content()
     context.close()
+
+
+def test_recipient_autocomplete_with_the_keyboard(browser: Any, live_server: str) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    _sign_in(page, live_server)  # alice is now in the directory
+    page.goto(f"{live_server}/mail/compose")
+    page.click("#to")
+    page.keyboard.type("ali")
+    page.wait_for_selector("#to-suggestions li")
+    assert "alice@example.com" in page.locator("#to-suggestions").inner_text()
+    page.keyboard.press("Enter")
+    assert page.input_value("#to").startswith("alice <alice@example.com>, ")
+    assert page.locator("#to-suggestions").is_hidden()
+    context.close()

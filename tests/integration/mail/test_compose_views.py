@@ -361,3 +361,42 @@ def test_sending_as_an_address_not_granted_is_refused(
         assert response.status_code == 403  # type: ignore[attr-defined]
         assert f"You may not send as {address}" in response.text  # type: ignore[attr-defined]
     assert _deliver(compose_settings) == 0
+
+
+def test_recipient_suggestions_come_from_the_directory_and_recent_use(
+    alice: TestClient, compose_settings: Settings
+) -> None:
+    from sqlalchemy.orm import Session
+
+    from app.directory import service as directory
+
+    engine = make_engine(compose_settings)
+    with Session(engine) as db:
+        directory.create_account(
+            db, email="dariush@example.com", display_name="داریوش کبیر", managed=False
+        )
+        db.commit()
+    engine.dispose()
+    found = alice.get("/mail/compose/recipients?q=داریوش").json()
+    assert [(s["address"], s["kind"]) for s in found] == [("dariush@example.com", "person")]
+    assert found[0]["label"] == "داریوش کبیر <dariush@example.com>"
+    # An outside address becomes a suggestion once alice has written to it.
+    assert alice.get("/mail/compose/recipients?q=partner").json() == []
+    _post(
+        alice, action="send", to="Partner Co <ceo@partner.example>", subject="x", text="x", rich="0"
+    )
+    found = alice.get("/mail/compose/recipients?q=partner").json()
+    assert found == [
+        {
+            "address": "ceo@partner.example",
+            "name": "Partner Co",
+            "kind": "recent",
+            "label": "Partner Co <ceo@partner.example>",
+        }
+    ]
+    # Bob does not see what alice wrote to.
+    from app.main import create_app
+
+    bob = TestClient(create_app(compose_settings))
+    login(bob, email="bob@example.com")
+    assert bob.get("/mail/compose/recipients?q=partner").json() == []
