@@ -27,7 +27,7 @@ from app.db import make_engine, make_session_factory
 from app.directory import views as directory_views
 from app.files import views as files_views
 from app.files.storage import BlobStore
-from app.mail import compose_views
+from app.mail import compose_views, signature_views
 from app.mail import views as mail_views
 from app.mail.outbox_worker import run_outbox_worker
 from app.models import import_all_models
@@ -93,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         directory_views,
         mail_views,
         compose_views,
+        signature_views,
         calendar_views,
         contacts_views,
         tasks_views,

@@ -70,6 +70,11 @@ class Outgoing:
         return self.message.as_bytes(policy=self.message.policy)
 
 
+def clean_html(markup: str) -> str:
+    """Rich text as it may be sent or edited: nh3's safe subset, keeping signature blocks."""
+    return nh3.clean(markup, allowed_classes={"div": {"signature"}})
+
+
 def clean_subject(subject: str) -> str:
     """One line: line breaks become spaces, other control characters go."""
     subject = re.sub(r"[ \t]*[\r\n]+[ \t]*", " ", subject)
@@ -141,7 +146,7 @@ def _set_headers(
 def _set_body(message: EmailMessage, draft: Draft) -> None:
     message.set_content(draft.text.replace("\r\n", "\n"), cte="quoted-printable")
     if draft.html is not None:
-        message.add_alternative(nh3.clean(draft.html), subtype="html", cte="quoted-printable")
+        message.add_alternative(clean_html(draft.html), subtype="html", cte="quoted-printable")
         html_part = _html_part(message)
         for item in draft.attachments:
             if item.content_id:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-import nh3
 from fastapi import APIRouter, File, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -18,10 +18,11 @@ from app.directory.service import attachment_limit_bytes
 from app.errors import DomainError, Invalid, Unauthorized
 from app.mail import filing, outbox
 from app.mail.addresses import parse_address_list
-from app.mail.compose import Attachment
+from app.mail.compose import Attachment, clean_html
 from app.mail.composer import ComposeForm, ReplyMode, draft_message, form_from_draft, reply_form
 from app.mail.identities import Identity, choose_identity, default_for_folder, identities_for
 from app.mail.recipients import record_recipients, suggest
+from app.mail.signatures import signature_above_quote, signatures_for, with_signature
 from app.mail.uploads import UploadStore
 from app.web.deps import Page, UserPageDep
 
@@ -53,6 +54,12 @@ def _identities(page: Page) -> list[Identity]:
 def _sender(page: Page, form: ComposeForm) -> str:
     """The From header for the identity the form asks for (refused if not allowed)."""
     return choose_identity(_identities(page), form.identity).header
+
+
+def _signatures(page: Page) -> dict[str, str]:
+    assert page.user is not None
+    identities = [identity.address for identity in _identities(page)]
+    return signatures_for(page.db, account=page.user, identities=identities)
 
 
 def _max_upload(page: Page) -> int:
@@ -99,7 +106,8 @@ def _render(
         error=error,
         notice=notice,
         identities=_identities(page),
-        editor_html=nh3.clean(form.html),
+        signatures_json=json.dumps(_signatures(page)),
+        editor_html=clean_html(form.html),
         max_upload=_max_upload(page),
     )
 
@@ -133,6 +141,11 @@ def compose_page(
             timezone=_timezone(page),
         )
         form.identity = default_for_folder(_identities(page), folder)
+        form.html = with_signature(
+            form.html,
+            _signatures(page)[form.identity],
+            above_quote=signature_above_quote(page.db, email=_me(page)),
+        )
         store = _store(page)
         form.attachment_ids = [
             store.save(
@@ -145,7 +158,9 @@ def compose_page(
             for a in kept
         ]
         return _render(page, form)
-    return _render(page, ComposeForm(to=to[:2000]))
+    blank = ComposeForm(to=to[:2000], identity=_identities(page)[0].address)
+    blank.html = with_signature("", _signatures(page)[blank.identity], above_quote=False)
+    return _render(page, blank)
 
 
 def _form(values: dict[str, Any]) -> ComposeForm:

@@ -48,3 +48,22 @@ class RecentRecipient(Base):
     display_name: Mapped[str] = mapped_column(String(200), default="")
     uses: Mapped[int] = mapped_column(Integer, default=0)
     last_used_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class MailSignature(Base):
+    """A person's signature for one of their From identities (sanitized HTML)."""
+
+    __tablename__ = "mail_signature"
+
+    email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    identity: Mapped[str] = mapped_column(String(320), primary_key=True)
+    html: Mapped[str] = mapped_column(Text, default="")
+
+
+class MailPreference(Base):
+    """A person's mail settings that are not per identity."""
+
+    __tablename__ = "mail_preference"
+
+    email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    signature_above_quote: Mapped[bool] = mapped_column(Boolean, default=False)

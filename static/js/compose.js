@@ -65,6 +65,25 @@ if (form) {
     }
   });
 
+  // Switching the From identity swaps in that identity's signature.
+  const identity = document.getElementById("identity");
+  const signatures = JSON.parse(form.dataset.signatures || "{}");
+  if (identity && identity.tagName === "SELECT") {
+    identity.addEventListener("change", () => {
+      const markup = signatures[identity.value] || "";
+      let block = editor.querySelector(".signature");
+      if (!markup) { if (block) block.remove(); return; }
+      if (!block) {
+        block = document.createElement("div");
+        block.className = "signature";
+        editor.append(block);
+      }
+      // Server-sanitized HTML (nh3) from our own page, not user input from elsewhere.
+      block.innerHTML = `-- <br>${markup}`;
+      dirty = true;
+    });
+  }
+
   // Autosave: every few seconds while typing, and when the page is left.
   async function autosave(keepalive) {
     if (!dirty || saving) return;
