@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email import policy
+from email import message_from_bytes, policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -164,6 +164,11 @@ def _set_body(message: EmailMessage, draft: Draft) -> None:
         maintype, _, subtype = item.content_type.partition("/")
         if not maintype or not subtype or "\n" in item.content_type:
             maintype, subtype = "application", "octet-stream"
+        if (maintype, subtype) == ("message", "rfc822"):
+            # A forwarded message travels whole, as message/rfc822 (RFC 2046 5.2.1).
+            embedded = message_from_bytes(item.data, policy=policy.default)
+            message.add_attachment(embedded, filename=clean_filename(item.filename))
+            continue
         message.add_attachment(
             item.data, maintype=maintype, subtype=subtype, filename=clean_filename(item.filename)
         )

@@ -27,7 +27,13 @@ from app.mail.uploads import UploadStore
 from app.web.deps import Page, UserPageDep
 
 router = APIRouter()
-REPLY_MODES: tuple[ReplyMode, ...] = ("reply", "reply_all", "forward")
+REPLY_MODES: tuple[ReplyMode, ...] = (
+    "reply",
+    "reply_all",
+    "forward",
+    "forward_attachment",
+    "edit_as_new",
+)
 
 
 def _store(page: Page) -> UploadStore:
@@ -141,11 +147,12 @@ def compose_page(
             timezone=_timezone(page),
         )
         form.identity = default_for_folder(_identities(page), folder)
-        form.html = with_signature(
-            form.html,
-            _signatures(page)[form.identity],
-            above_quote=signature_above_quote(page.db, email=_me(page)),
-        )
+        if mode != "edit_as_new":
+            form.html = with_signature(
+                form.html,
+                _signatures(page)[form.identity],
+                above_quote=signature_above_quote(page.db, email=_me(page)),
+            )
         store = _store(page)
         form.attachment_ids = [
             store.save(

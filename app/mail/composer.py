@@ -20,7 +20,7 @@ import nh3
 from app.mail.addresses import parse_address_list
 from app.mail.compose import Attachment, Draft, Outgoing, Priority, build_message
 
-ReplyMode = Literal["reply", "reply_all", "forward"]
+ReplyMode = Literal["reply", "reply_all", "forward", "forward_attachment", "edit_as_new"]
 DRAFT_HEADER = "X-Hamkar-Draft"
 _BLOCK_END_RE = re.compile(r"(?i)<br\s*/?>|</(p|div|li|h[1-6]|blockquote|tr)>")
 
@@ -148,7 +148,21 @@ def reply_form(
     quoted_html = markup or _text_to_html(text)
     when = _date(original, timezone)
     sender = _header_text(original, "From")
-    form = ComposeForm(reply_folder=folder, reply_uid=uid, forwarded=mode == "forward")
+    forwarding = mode in ("forward", "forward_attachment")
+    form = ComposeForm(reply_folder=folder, reply_uid=uid, forwarded=forwarding)
+    if mode == "edit_as_new":
+        # The same message again, as a new one: no threading, nothing flagged afterwards.
+        new = ComposeForm(
+            to=_header_text(original, "To"),
+            cc=_header_text(original, "Cc"),
+            subject=subject,
+            html=markup or _text_to_html(text),
+        )
+        return new, _attachments_of(original)
+    if mode == "forward_attachment":
+        form.subject = _prefixed("Fwd: ", subject)
+        name = (re.sub(r"[^\w\s.-]", "", subject).strip() or "message")[:80] + ".eml"
+        return form, [Attachment(name, "message/rfc822", raw)]
     if mode == "forward":
         form.subject = _prefixed("Fwd: ", subject)
         form.html = (

@@ -400,3 +400,61 @@ def test_recipient_suggestions_come_from_the_directory_and_recent_use(
     bob = TestClient(create_app(compose_settings))
     login(bob, email="bob@example.com")
     assert bob.get("/mail/compose/recipients?q=partner").json() == []
+
+
+def _original(settings: Settings, marker: str) -> int:
+    raw = (
+        f"From: Bob <bob@example.com>\r\nTo: alice@example.com\r\nSubject: report {marker}\r\n"
+        f"Message-ID: <r-{marker}@example.com>\r\n\r\nNumbers inside.\r\n"
+    )
+    with _imap(settings, "alice@example.com") as client:
+        client.append("INBOX", raw.encode())
+        client.select_folder("INBOX")
+        return int(client.search(["SUBJECT", f"report {marker}"])[0])
+
+
+def test_forward_as_attachment_sends_the_whole_message(
+    alice: TestClient, compose_settings: Settings
+) -> None:
+    marker = uuid.uuid4().hex[:8]
+    uid = _original(compose_settings, marker)
+    page = alice.get(f"/mail/compose?mode=forward_attachment&folder=INBOX&uid={uid}").text
+    assert f'value="Fwd: report {marker}"' in page and f"report {marker}.eml" in page
+    ids = re.findall(r'name="attachment_ids" value="([0-9a-f]{32})"', page)
+    response = _post(
+        alice,
+        action="send",
+        to="carol@example.org",
+        subject=f"Fwd: report {marker}",
+        text="see attached",
+        rich="0",
+        attachment_ids=ids,
+        reply_folder="INBOX",
+        reply_uid=str(uid),
+        forwarded="1",
+    )
+    assert response.status_code == 303  # type: ignore[attr-defined]
+    assert _deliver(compose_settings) == 1
+    received = _wait_for(compose_settings, "carol@example.org", marker)
+    assert received is not None
+    part = next(received.iter_attachments())
+    assert part.get_content_type() == "message/rfc822"
+    inner = part.get_content()
+    assert (
+        inner["Subject"] == f"report {marker}"
+        and inner["Message-ID"] == f"<r-{marker}@example.com>"
+    )
+    with _imap(compose_settings, "alice@example.com") as client:
+        client.select_folder("INBOX", readonly=True)
+        assert b"$Forwarded" in client.get_flags([uid])[uid]
+
+
+def test_edit_as_new_copies_the_message_without_threading(
+    alice: TestClient, compose_settings: Settings
+) -> None:
+    marker = uuid.uuid4().hex[:8]
+    uid = _original(compose_settings, marker)
+    page = alice.get(f"/mail/compose?mode=edit_as_new&folder=INBOX&uid={uid}").text
+    assert f'value="report {marker}"' in page and 'value="alice@example.com"' in page
+    assert 'name="in_reply_to" value=""' in page and 'name="reply_uid" value=""' in page
+    assert "Numbers inside." in page
