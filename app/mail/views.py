@@ -7,15 +7,17 @@ folder path never starts with ``-/`` on our servers' namespaces).
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Form, Query
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Form, Query, Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from app.auth import service as auth
 from app.errors import DomainError, NotFound
-from app.mail import actions, reader, service
+from app.mail import actions, live, reader, service
 from app.mail.imap import MailAccount
 from app.mail.mime import safe_filename
 from app.mail.sanitize import body_csp, body_document, linkify_text
@@ -23,6 +25,7 @@ from app.web.deps import LoginRequired, Page, UserPageDep
 from app.web.i18n import N_
 
 router = APIRouter()
+LIVE_WAIT_SECONDS = 10.0
 
 ROLE_LABELS = {
     "inbox": N_("Inbox"),
@@ -148,6 +151,30 @@ def bulk_action(
     separator = "&" if "?" in destination else "?"
     query = urlencode({"done": done.action, "n": done.count, "to": done.target})
     return RedirectResponse(destination + separator + query, status_code=303)
+
+
+@router.get("/mail/-/events")
+async def live_events(
+    request: Request, page: UserPageDep, folder: Annotated[str, Query(max_length=1000)] = "INBOX"
+) -> Response:
+    """Server-Sent Events for one folder: ``changed`` when mail arrives, flags change or
+    messages go away, ``unread`` with the inbox's unread count (fed by IMAP IDLE)."""
+    watcher = await asyncio.to_thread(live.FolderWatcher, account_of(page), folder)
+
+    async def stream() -> AsyncIterator[str]:
+        try:
+            yield f"retry: 5000\nevent: unread\ndata: {await asyncio.to_thread(watcher.unread)}\n\n"
+            while not await request.is_disconnected():
+                if await asyncio.to_thread(watcher.wait, LIVE_WAIT_SECONDS):
+                    unread = await asyncio.to_thread(watcher.unread)
+                    yield f"event: changed\ndata: {unread}\n\nevent: unread\ndata: {unread}\n\n"
+                else:
+                    yield ": still here\n\n"
+        finally:
+            await asyncio.to_thread(watcher.close)
+
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
 
 
 @router.get("/mail/-/body")
