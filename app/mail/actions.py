@@ -45,10 +45,17 @@ def apply_action(
     uids: list[int],
     action: str,
     target: str = "",
+    whole_folder: bool = False,
 ) -> ActionDone:
-    """Apply ``action`` to messages ``uids`` of ``folder`` (``target`` for move and copy)."""
+    """Apply ``action`` to messages ``uids`` of ``folder`` (``target`` for move and copy).
+
+    ``whole_folder`` acts on every message of the folder as the server lists it now
+    ("select all N in folder"), not only on the ones shown.
+    """
     if action not in ACTIONS:
         raise Invalid("Unknown action.")
+    if whole_folder:
+        uids = _all_uids(account, folder)
     uids = sorted({uid for uid in uids if 0 < uid < 2**32})[:MAX_UIDS]
     if not uids:
         raise Invalid("Select at least one message first.")
@@ -66,6 +73,14 @@ def apply_action(
         if state is not None:
             forget_messages(db, state=state, uids=uids)
     return ActionDone(action=action, count=len(uids), target=destination or "")
+
+
+def _all_uids(account: MailAccount, folder: str) -> list[int]:
+    def work(conn: ImapConnection) -> list[int]:
+        conn.select(folder, readonly=True)
+        return [int(uid) for uid in conn.client.search("ALL")]
+
+    return POOL.run(account, work)
 
 
 def _destination(tree: FolderTree, folder: str, action: str, target: str) -> str | None:

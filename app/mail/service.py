@@ -286,3 +286,24 @@ def cached_envelope(
 def sign_out(*, key: str) -> None:
     """Close the pooled IMAP connections of a session."""
     POOL.close_session(key)
+
+
+def neighbours(
+    db: Session, *, account: MailAccount, folder: str, envelope: MailEnvelope
+) -> tuple[int | None, int | None]:
+    """UIDs of the newer and the older message next to ``envelope`` (date order)."""
+    base = select(MailEnvelope.uid).where(
+        MailEnvelope.folder_id == envelope.folder_id, MailEnvelope.owner == account.email
+    )
+    same, key = MailEnvelope.date == envelope.date, MailEnvelope.uid
+    newer = db.scalar(
+        base.where((MailEnvelope.date > envelope.date) | (same & (key > envelope.uid)))
+        .order_by(MailEnvelope.date, MailEnvelope.uid)
+        .limit(1)
+    )
+    older = db.scalar(
+        base.where((MailEnvelope.date < envelope.date) | (same & (key < envelope.uid)))
+        .order_by(MailEnvelope.date.desc(), MailEnvelope.uid.desc())
+        .limit(1)
+    )
+    return newer, older

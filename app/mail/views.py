@@ -119,6 +119,7 @@ def bulk_action(
     uid: Annotated[list[int] | None, Form()] = None,
     target: Annotated[str, Form(max_length=1000)] = "",
     back: Annotated[str, Form(max_length=2000)] = "",
+    everything: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
     """Apply a bulk action, then go back to the list with a message saying what happened.
 
@@ -127,7 +128,13 @@ def bulk_action(
     account = account_of(page)
     try:
         done = actions.apply_action(
-            page.db, account=account, folder=folder, uids=uid or [], action=action, target=target
+            page.db,
+            account=account,
+            folder=folder,
+            uids=uid or [],
+            action=action,
+            target=target,
+            whole_folder=everything == "1",
         )
     except DomainError as exc:
         page.db.rollback()
@@ -261,6 +268,9 @@ def folder_or_message(
         opened = reader.open_message(page.db, account=account, folder=folder, uid=int(last))
         page.db.commit()
         text_html = linkify_text(opened.parsed.text) if opened.parsed.text else ""
+        context["neighbours"] = service.neighbours(
+            page.db, account=account, folder=folder, envelope=opened.envelope
+        )
         return _render(
             page,
             "mail/page.html",
@@ -287,8 +297,9 @@ def folder_or_message(
 
 
 def _render(page: Page, template: str, status_code: int = 200, **context: Any) -> Response:
-    defaults = {"opened": None, "listing": None, "query": "", "body_search": False, "notice": ""}
-    defaults.update(notice_kind="ok", remote=False, text_html="")
+    defaults: dict[str, Any] = {"opened": None, "listing": None, "query": "", "notice": ""}
+    defaults.update(body_search=False, notice_kind="ok", remote=False, text_html="")
+    defaults["neighbours"] = (None, None)
     context = {**defaults, **context}
     return page.render(
         template,

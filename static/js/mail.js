@@ -65,7 +65,7 @@ document.addEventListener("keydown", (event) => {
     case "#": act("delete"); break;
     case "s": act("flag"); break;
     case "u": {
-      const back = document.querySelector(".message-nav a");
+      const back = document.querySelector(".message-nav .back-link");
       if (back) back.click();
       break;
     }

@@ -146,3 +146,31 @@ def test_other_users_cannot_read_my_mail_by_url(
     _signed_in(client, "carol@example.org")
     assert client.get(f"/mail/shared/{mailbox}/INBOX").status_code == 404
     assert ">private</bdi>" not in client.get("/mail/search?q=private").text
+
+
+def test_select_all_in_folder_acts_on_messages_not_shown(
+    client: TestClient, mailbox: str, settings: Settings
+) -> None:
+    other = other_client(settings, mailbox)
+    for n in range(60):
+        other.append("INBOX", make_message(to=mailbox, subject=f"bulk {n}"))
+    _signed_in(client, mailbox)
+    assert "All 60 messages in this folder" in client.get("/mail/INBOX").text
+    token = csrf_token(client, "/mail/INBOX")
+    data = {"csrf_token": token, "folder": "INBOX", "action": "read", "everything": "1"}
+    response = client.post("/mail/-/actions", data=data, follow_redirects=True)
+    assert "60 messages marked as read." in response.text
+    other.select_folder("INBOX", readonly=True)
+    assert other.search("UNSEEN") == []
+    other.logout()
+
+
+def test_newer_and_older_links_in_the_message_view(
+    client: TestClient, mailbox: str, settings: Settings
+) -> None:
+    for n in range(3):
+        deliver(settings, mailbox, make_message(to=mailbox, subject=f"n{n}"))
+    _signed_in(client, mailbox)
+    client.get("/mail/INBOX")
+    middle = client.get("/mail/INBOX/2").text
+    assert 'href="/mail/INBOX/3">Newer' in middle and 'href="/mail/INBOX/1">Older' in middle
