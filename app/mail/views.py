@@ -16,8 +16,8 @@ from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from app.auth import service as auth
-from app.errors import DomainError, NotFound
-from app.mail import actions, live, reader, service
+from app.errors import DomainError, Invalid, NotFound
+from app.mail import actions, folders, live, reader, service
 from app.mail.imap import MailAccount
 from app.mail.mime import safe_filename
 from app.mail.sanitize import body_csp, body_document, linkify_text
@@ -158,6 +158,47 @@ def bulk_action(
     separator = "&" if "?" in destination else "?"
     query = urlencode({"done": done.action, "n": done.count, "to": done.target})
     return RedirectResponse(destination + separator + query, status_code=303)
+
+
+@router.post("/mail/-/folders")
+def manage_folder(
+    page: UserPageDep,
+    op: Annotated[str, Form(max_length=20)],
+    folder: Annotated[str, Form(max_length=1000)] = "",
+    name: Annotated[str, Form(max_length=1000)] = "",
+    confirm: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    """Create, rename, delete or (un)subscribe a folder; refusals come back as a page message."""
+    account = account_of(page)
+    try:
+        if op == "create":
+            destination = folders.create_folder(account=account, name=name, parent=folder)
+        elif op == "rename":
+            destination = folders.rename_folder(
+                page.db, account=account, folder=folder, new_name=name
+            )
+        elif op == "delete":
+            folders.delete_folder(page.db, account=account, folder=folder, confirmed=confirm == "1")
+            destination = "INBOX"
+        elif op in {"subscribe", "unsubscribe"}:
+            folders.set_subscribed(account=account, folder=folder, subscribed=op == "subscribe")
+            destination = folder
+        else:
+            raise Invalid("Unknown action.")
+    except DomainError as exc:
+        page.db.rollback()
+        tree = service.folder_tree(account=account)
+        return _render(
+            page,
+            "mail/page.html",
+            tree=tree,
+            current=folder,
+            notice=page._(exc.message, **exc.params),
+            notice_kind="error",
+            status_code=exc.status_code,
+        )
+    page.db.commit()
+    return RedirectResponse(mail_url(destination), status_code=303)
 
 
 @router.get("/mail/-/events")
