@@ -43,12 +43,28 @@ function act(action) {
   if (button) button.click();
 }
 
+let pendingG = false;
+
+function toggleHelp() {
+  const help = document.getElementById("shortcut-help");
+  if (help) help.hidden = !help.hidden;
+}
+
 document.addEventListener("keydown", (event) => {
   const target = event.target;
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   if (target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement) return;
   const list = rows();
+  if (pendingG) {
+    pendingG = false;
+    if (event.key === "i") { location.href = "/mail/INBOX"; return; }
+  }
   switch (event.key) {
+    case "g": pendingG = true; break;
+    case "?": toggleHelp(); break;
+    case "Escape": { const help = document.getElementById("shortcut-help"); if (help) help.hidden = true; break; }
+    case "n": { const older = document.querySelector(".message-nav .older-link"); if (older) older.click(); break; }
+    case "p": { const newer = document.querySelector(".message-nav .newer-link"); if (newer) newer.click(); break; }
     case "j": moveCursor(1); break;
     case "k": moveCursor(-1); break;
     case "o": case "Enter": {

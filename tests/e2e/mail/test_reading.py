@@ -83,3 +83,30 @@ def test_hostile_mail_runs_no_script_and_makes_no_remote_request(
     page.wait_for_timeout(500)
     assert any(url.startswith("http://127.0.0.1:9/beacon") for url in seen["leaks"])
     context.close()
+
+
+def test_keyboard_shortcuts(
+    browser: Any, live_server: str, mailbox: str, migrated_settings: Settings
+) -> None:
+    for subject in ("first", "second"):
+        deliver(migrated_settings, mailbox, make_message(to=mailbox, subject=subject))
+    context, page, seen = _sign_in(browser, live_server, mailbox)
+    page.keyboard.press("j")
+    page.keyboard.press("j")  # the second row: the older message
+    page.keyboard.press("o")
+    page.wait_for_url(f"{live_server}/mail/INBOX/1")
+    page.keyboard.press("p")  # newer
+    page.wait_for_url(f"{live_server}/mail/INBOX/2")
+    page.keyboard.press("u")
+    page.wait_for_url(f"{live_server}/mail/INBOX")
+    assert not page.locator("#shortcut-help").is_visible()
+    page.keyboard.press("?")
+    assert page.locator("#shortcut-help").is_visible()
+    page.keyboard.press("Escape")
+    page.keyboard.press("j")
+    page.keyboard.press("s")  # flag the message under the cursor
+    page.wait_for_selector("tr.message-row.flagged")
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.name") == "q"
+    assert seen == {"leaks": [], "dialogs": [], "errors": []}
+    context.close()
