@@ -44,6 +44,11 @@ class MailAccount:
     password: str = field(repr=False)
     endpoint: ImapEndpoint
 
+    @property
+    def pool_key(self) -> str:
+        """Connections are shared per session and server (never across either)."""
+        return f"{self.key}|{self.endpoint.host}:{self.endpoint.port}"
+
 
 @dataclass
 class Selected:
@@ -181,6 +186,7 @@ class ImapPool:
         self._slots: dict[str, _Slot] = {}
         self._lock = threading.Lock()
         self.max_per_session = max_per_session
+        self._last_reap = time.monotonic()
 
     def run(self, account: MailAccount, work: Callable[[ImapConnection], T]) -> T:
         """Call ``work`` with a connection of ``account``; retried once if the link dropped."""
@@ -189,25 +195,25 @@ class ImapPool:
             try:
                 result = work(conn)
             except _DROPPED as exc:
-                self._discard(account.key, conn)
+                self._discard(account.pool_key, conn)
                 if attempt == 2:
                     raise Unavailable("The mail server cannot be reached right now.") from exc
                 continue
             except (DomainError, IMAPClientError):
-                self._release(account.key, conn)  # a refusal (NO/BAD) leaves the link usable
+                self._release(account.pool_key, conn)  # a refusal (NO/BAD) leaves the link usable
                 raise
             except BaseException:
-                self._discard(account.key, conn)  # a half-read response would poison it
+                self._discard(account.pool_key, conn)  # a half-read response would poison it
                 raise
-            self._release(account.key, conn)
+            self._release(account.pool_key, conn)
             return result
         raise AssertionError("unreachable")
 
     def close_session(self, key: str) -> None:
         """Log out every idle connection of a session (sign-out)."""
         with self._lock:
-            slot = self._slots.pop(key, None)
-        if slot is not None:
+            slots = [self._slots.pop(k) for k in list(self._slots) if k.split("|")[0] == key]
+        for slot in slots:
             with slot.ready:
                 idle, slot.idle = slot.idle, []
             for conn in idle:
@@ -216,7 +222,7 @@ class ImapPool:
     def close_all(self) -> None:
         """Log out every idle connection (app shutdown)."""
         with self._lock:
-            keys = list(self._slots)
+            keys = {k.split("|")[0] for k in self._slots}
         for key in keys:
             self.close_session(key)
 
@@ -224,8 +230,32 @@ class ImapPool:
         with self._lock:
             return self._slots.setdefault(key, _Slot())
 
+    def reap(self, max_idle: float = _MAX_IDLE) -> int:
+        """Log out connections unused for ``max_idle`` seconds (ended sessions); returns count."""
+        now = time.monotonic()
+        stale: list[ImapConnection] = []
+        with self._lock:
+            slots = list(self._slots.items())
+        for key, slot in slots:
+            with slot.ready:
+                keep = [c for c in slot.idle if now - c.last_used < max_idle]
+                stale += [c for c in slot.idle if now - c.last_used >= max_idle]
+                slot.count -= len(slot.idle) - len(keep)
+                slot.idle = keep
+                empty = slot.count == 0
+            if empty:
+                with self._lock:
+                    if self._slots.get(key) is slot:
+                        del self._slots[key]
+        for conn in stale:
+            conn.close()
+        return len(stale)
+
     def _acquire(self, account: MailAccount) -> ImapConnection:
-        slot = self._slot(account.key)
+        if time.monotonic() - self._last_reap > 60:
+            self._last_reap = time.monotonic()
+            self.reap()
+        slot = self._slot(account.pool_key)
         with slot.ready:
             while not slot.idle and slot.count >= self.max_per_session:
                 if not slot.ready.wait(timeout=account.endpoint.timeout):

@@ -67,7 +67,7 @@ def test_concurrent_requests_never_share_a_connection(account: MailAccount) -> N
     for thread in threads:
         thread.join()
     assert clashes == []
-    assert pool._slots[account.key].count <= 3
+    assert pool._slots[account.pool_key].count <= 3
     pool.close_all()
 
 
@@ -96,3 +96,13 @@ def test_capabilities_are_used(account: MailAccount) -> None:
 
 def test_compress_uids() -> None:
     assert compress_uids([7, 1, 2, 3, 9, 10]) == "1:3,7,9:10"
+
+
+def test_idle_connections_of_ended_sessions_are_logged_out(account: MailAccount) -> None:
+    pool = ImapPool()
+    conn = pool.run(account, lambda conn: conn)
+    assert pool.reap(max_idle=60) == 0
+    assert pool.reap(max_idle=0) == 1
+    assert account.pool_key not in pool._slots
+    with pytest.raises(Exception):  # noqa: B017 - the socket is closed, whatever the error
+        conn.client.noop()
