@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import re
 from datetime import UTC, datetime
 from email.header import decode_header, make_header
 from email.parser import BytesHeaderParser
@@ -90,8 +91,20 @@ def envelope_row(uid: int, data: dict[bytes, Any], modseq: int) -> dict[str, Any
             " ".join([name, addr, format_addresses(to), format_addresses(cc), subject])
         ),
     }
+    row["thread_root"] = thread_root(row, uid)
     row.update(flag_columns(data.get(b"FLAGS", ())))
     return row
+
+
+def thread_root(row: dict[str, Any], uid: int) -> str:
+    """The conversation key: the oldest ancestor named in References, else In-Reply-To, else
+    the message itself."""
+    ids: list[str] = re.findall(r"<[^<>\s]+>", str(row["references"]))
+    ids = ids or re.findall(r"<[^<>\s]+>", str(row["in_reply_to"]))
+    if ids:
+        return ids[0][:998]
+    own: str = row["message_id"]
+    return own or f"uid:{uid}"
 
 
 def flag_columns(flags: tuple[bytes, ...] | list[bytes]) -> dict[str, Any]:

@@ -40,6 +40,7 @@ class MailEnvelope(Base):
         Index("ix_mail_envelope_folder_size", "folder_id", "size"),
         Index("ix_mail_envelope_folder_sender", "folder_id", "sender_sort"),
         Index("ix_mail_envelope_folder_subject", "folder_id", "subject_sort"),
+        Index("ix_mail_envelope_folder_thread", "folder_id", "thread_root"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,4 +65,6 @@ class MailEnvelope(Base):
     message_id: Mapped[str] = mapped_column(String(998), default="")
     in_reply_to: Mapped[str] = mapped_column(String(998), default="")
     references: Mapped[str] = mapped_column(Text, default="")
+    # The conversation: the first Message-ID of References (RFC 5256 REFERENCES, simplified).
+    thread_root: Mapped[str] = mapped_column(String(998), default="")
     search_text: Mapped[str] = mapped_column(Text, default="")  # normalised, see search.py

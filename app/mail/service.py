@@ -154,6 +154,8 @@ class MessagePage:
     sort: SortKey
     descending: bool
     filters: tuple[str, ...]
+    conversations: bool = False
+    thread_sizes: dict[str, int] | None = None
 
     @property
     def pages(self) -> int:
@@ -170,12 +172,19 @@ def open_folder(
     sort: SortKey = "date",
     descending: bool = True,
     filters: tuple[str, ...] = (),
+    conversations: bool = False,
 ) -> MessagePage:
-    """Bring the folder's cache up to date with the server, then read one page of it."""
+    """Bring the folder's cache up to date with the server, then read one page of it.
+
+    With ``conversations`` each row stands for a conversation (its newest message) and
+    the list is ordered by the conversations' latest activity.
+    """
     state = refresh_folder(db, account=account, folder=folder)
     conditions = [MailEnvelope.folder_id == state.id, MailEnvelope.owner == account.email]
     conditions += [_FILTER_CONDITIONS[f] for f in filters if f in _FILTER_CONDITIONS]
     where = and_(*conditions)
+    if conversations:
+        return _conversation_page(db, folder, where, page, filters)
     total = db.scalar(select(func.count()).select_from(MailEnvelope).where(where)) or 0
     page = max(1, min(page, max(1, -(-total // PAGE_SIZE))))
     column = SORT_COLUMNS[sort]
@@ -188,6 +197,57 @@ def open_folder(
         .limit(PAGE_SIZE)
     ).all()
     return MessagePage(folder, list(rows), total, page, sort, descending, filters)
+
+
+def _conversation_page(
+    db: Session, folder: str, where: ColumnElement[bool], page: int, filters: tuple[str, ...]
+) -> MessagePage:
+    threads = (
+        select(
+            MailEnvelope.thread_root.label("root"),
+            func.max(MailEnvelope.uid).label("newest"),
+            func.max(MailEnvelope.date).label("latest"),
+            func.count().label("size"),
+        )
+        .where(where)
+        .group_by(MailEnvelope.thread_root)
+        .subquery()
+    )
+    total = db.scalar(select(func.count()).select_from(threads)) or 0
+    page = max(1, min(page, max(1, -(-total // PAGE_SIZE))))
+    picked = db.execute(
+        select(threads.c.root, threads.c.newest, threads.c.size)
+        .order_by(threads.c.latest.desc(), threads.c.newest.desc())
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    ).all()
+    by_uid = {
+        row.uid: row
+        for row in db.scalars(
+            select(MailEnvelope).where(where, MailEnvelope.uid.in_([p.newest for p in picked]))
+        )
+    }
+    rows = [by_uid[p.newest] for p in picked if p.newest in by_uid]
+    sizes = {p.root: int(p.size) for p in picked}
+    return MessagePage(folder, rows, total, page, "date", True, filters, True, sizes)
+
+
+def conversation(
+    db: Session, *, account: MailAccount, envelope: MailEnvelope
+) -> list[MailEnvelope]:
+    """The messages of ``envelope``'s conversation in its folder, oldest first."""
+    return list(
+        db.scalars(
+            select(MailEnvelope)
+            .where(
+                MailEnvelope.folder_id == envelope.folder_id,
+                MailEnvelope.owner == account.email,
+                MailEnvelope.thread_root == envelope.thread_root,
+            )
+            .order_by(MailEnvelope.date, MailEnvelope.uid)
+            .limit(200)
+        )
+    )
 
 
 _FILTER_CONDITIONS: dict[str, ColumnElement[bool]] = {

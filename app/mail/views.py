@@ -298,6 +298,7 @@ def folder_or_message(
     n: Annotated[int, Query(ge=0)] = 0,
     to: Annotated[str, Query(max_length=1000)] = "",
     remote: int = 0,
+    threads: int = 0,
 ) -> Response:
     """``/mail/<folder>`` lists a folder; ``/mail/<folder>/<uid>`` opens a message."""
     account = account_of(page)
@@ -312,6 +313,7 @@ def folder_or_message(
         context["neighbours"] = service.neighbours(
             page.db, account=account, folder=folder, envelope=opened.envelope
         )
+        context["thread"] = service.conversation(page.db, account=account, envelope=opened.envelope)
         return _render(
             page,
             "mail/page.html",
@@ -332,6 +334,7 @@ def folder_or_message(
         sort=sort if sort in service.SORT_COLUMNS else "date",  # type: ignore[arg-type]
         descending=order != "asc",
         filters=tuple(f for f in show or [] if f in service.FILTERS),
+        conversations=bool(threads),
     )
     page.db.commit()
     return _render(page, "mail/page.html", listing=listing, current=folder, **context)
@@ -341,6 +344,7 @@ def _render(page: Page, template: str, status_code: int = 200, **context: Any) -
     defaults: dict[str, Any] = {"opened": None, "listing": None, "query": "", "notice": ""}
     defaults.update(body_search=False, notice_kind="ok", remote=False, text_html="")
     defaults["neighbours"] = (None, None)
+    defaults["thread"] = []
     context = {**defaults, **context}
     return page.render(
         template,

@@ -59,6 +59,7 @@ def upgrade() -> None:
         sa.Column("in_reply_to", sa.String(length=998), nullable=False),
         sa.Column("references", sa.Text(), nullable=False),
         sa.Column("search_text", sa.Text(), nullable=False),
+        sa.Column("thread_root", sa.String(length=998), nullable=False),
         sa.ForeignKeyConstraint(
             ["folder_id"],
             ["mail_folder_state.id"],
@@ -76,6 +77,9 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_mail_envelope_folder_subject", ["folder_id", "subject_sort"], unique=False
         )
+        batch_op.create_index(
+            "ix_mail_envelope_folder_thread", ["folder_id", "thread_root"], unique=False
+        )
         batch_op.create_index("ix_mail_envelope_folder_uid", ["folder_id", "uid"], unique=True)
         batch_op.create_index(batch_op.f("ix_mail_envelope_owner"), ["owner"], unique=False)
 
@@ -84,6 +88,7 @@ def downgrade() -> None:
     with op.batch_alter_table("mail_envelope", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_mail_envelope_owner"))
         batch_op.drop_index("ix_mail_envelope_folder_uid")
+        batch_op.drop_index("ix_mail_envelope_folder_thread")
         batch_op.drop_index("ix_mail_envelope_folder_subject")
         batch_op.drop_index("ix_mail_envelope_folder_size")
         batch_op.drop_index("ix_mail_envelope_folder_sender")

@@ -174,3 +174,23 @@ def test_newer_and_older_links_in_the_message_view(
     client.get("/mail/INBOX")
     middle = client.get("/mail/INBOX/2").text
     assert 'href="/mail/INBOX/3">Newer' in middle and 'href="/mail/INBOX/1">Older' in middle
+
+
+def test_conversation_view_groups_replies(
+    client: TestClient, mailbox: str, settings: Settings
+) -> None:
+    root = "<root-1@example.org>"
+    deliver(settings, mailbox, make_message(to=mailbox, subject="plan", message_id=root))
+    deliver(settings, mailbox, make_message(to=mailbox, subject="unrelated"))
+    reply = make_message(to=mailbox, subject="Re: plan").replace(
+        b"Subject: Re: plan",
+        b"Subject: Re: plan\nIn-Reply-To: <root-1@example.org>\nReferences: <root-1@example.org>",
+    )
+    deliver(settings, mailbox, reply)
+    _signed_in(client, mailbox)
+    assert _subjects(client.get("/mail/INBOX").text) == ["Re: plan", "unrelated", "plan"]
+    grouped = client.get("/mail/INBOX?threads=1").text
+    assert _subjects(grouped) == ["Re: plan", "unrelated"]
+    assert '<span class="thread-size"' in grouped
+    opened = client.get("/mail/INBOX/3").text
+    assert "Messages in this conversation" in opened and 'href="/mail/INBOX/1"' in opened
