@@ -91,9 +91,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         health,
         auth_views,
         directory_views,
-        mail_views,
+        # Compose, outbox and signatures before mail_views, whose /mail/{path} takes the rest.
         compose_views,
         signature_views,
+        mail_views,
         calendar_views,
         contacts_views,
         tasks_views,

@@ -1,16 +1,358 @@
-"""Mail pages."""
+"""Mail pages: folder lists, the message view and its sandboxed body, search, bulk actions.
+
+URLs a person can bookmark: ``/mail/<folder path>`` lists a folder, ``/mail/<folder>/<uid>``
+opens a message, ``/mail/search?q=`` searches. Helper routes live under ``/mail/-/`` (a
+folder path never starts with ``-/`` on our servers' namespaces).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from starlette.responses import Response
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
 
-from app.web.deps import UserPageDep
+from fastapi import APIRouter, Form, Query, Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+
+from app.auth import service as auth
+from app.errors import DomainError, Invalid, NotFound
+from app.mail import actions, folders, live, reader, service
+from app.mail.imap import MailAccount
+from app.mail.mime import safe_filename
+from app.mail.sanitize import body_csp, body_document, linkify_text
+from app.web.deps import LoginRequired, Page, UserPageDep
+from app.web.i18n import N_
 
 router = APIRouter()
+LIVE_WAIT_SECONDS = 10.0
+
+ROLE_LABELS = {
+    "inbox": N_("Inbox"),
+    "drafts": N_("Drafts"),
+    "sent": N_("Sent"),
+    "archive": N_("Archive"),
+    "junk": N_("Junk"),
+    "trash": N_("Trash"),
+}
+SORT_LABELS = {
+    "date": N_("Date"),
+    "sender": N_("Sender"),
+    "subject": N_("Subject"),
+    "size": N_("Size"),
+}
+FILTER_LABELS = {
+    "unread": N_("Unread"),
+    "flagged": N_("Flagged"),
+    "attachments": N_("With attachments"),
+}
+DONE_MESSAGES = {
+    "read": N_("%(count)s messages marked as read."),
+    "unread": N_("%(count)s messages marked as unread."),
+    "flag": N_("%(count)s messages flagged."),
+    "unflag": N_("%(count)s messages unflagged."),
+    "move": N_("%(count)s messages moved to %(folder)s."),
+    "copy": N_("%(count)s messages copied to %(folder)s."),
+    "delete": N_("%(count)s messages moved to %(folder)s."),
+    "archive": N_("%(count)s messages archived."),
+    "spam": N_("%(count)s messages reported as spam."),
+    "destroy": N_("%(count)s messages deleted for good."),
+}
+
+
+def mail_url(folder: str, uid: int | None = None) -> str:
+    """The bookmarkable address of a folder or a message."""
+    path = "/mail/" + quote(folder, safe="/@")
+    return f"{path}/{uid}" if uid is not None else path
+
+
+def account_of(page: Page) -> MailAccount:
+    """The IMAP identity of the signed-in session."""
+    signed_in = page.signed_in
+    password = auth.mail_password(signed_in) if signed_in else None
+    if signed_in is None or password is None:
+        raise LoginRequired()
+    return service.mail_account(
+        settings=page.state.settings,
+        key=signed_in.session.id,
+        email=signed_in.email,
+        password=password,
+    )
 
 
 @router.get("/mail")
 def mail_home(page: UserPageDep) -> Response:
-    """The mail section of the app shell."""
-    return page.render("mail/page.html", section="mail")
+    """The inbox is the start page of mail."""
+    return RedirectResponse("/mail/INBOX", status_code=303)
+
+
+@router.get("/mail/search")
+def search(
+    page: UserPageDep,
+    q: Annotated[str, Query(max_length=500)] = "",
+    body: Annotated[str, Query(max_length=10)] = "",
+    folder: Annotated[str, Query(max_length=1000)] = "INBOX",
+) -> Response:
+    """Quick search over the cache, or a body search through the server's index."""
+    account = account_of(page)
+    tree = service.folder_tree(account=account)
+    if body:
+        hits = service.body_search(page.db, account=account, folder=folder, query=q)
+    else:
+        hits = service.quick_search(page.db, account=account, query=q)
+    return _render(
+        page,
+        "mail/page.html",
+        tree=tree,
+        hits=hits,
+        query=q,
+        body_search=bool(body),
+        current=folder,
+    )
+
+
+@router.post("/mail/-/actions")
+def bulk_action(
+    page: UserPageDep,
+    folder: Annotated[str, Form(max_length=1000)],
+    action: Annotated[str, Form(max_length=20)],
+    uid: Annotated[list[int] | None, Form()] = None,
+    target: Annotated[str, Form(max_length=1000)] = "",
+    back: Annotated[str, Form(max_length=2000)] = "",
+    everything: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    """Apply a bulk action, then go back to the list with a message saying what happened.
+
+    A refused action answers with the folder and the reason (status 409); nothing moved.
+    """
+    account = account_of(page)
+    try:
+        done = actions.apply_action(
+            page.db,
+            account=account,
+            folder=folder,
+            uids=uid or [],
+            action=action,
+            target=target,
+            whole_folder=everything == "1",
+        )
+    except DomainError as exc:
+        page.db.rollback()
+        tree = service.folder_tree(account=account)
+        listing = service.open_folder(page.db, account=account, folder=folder)
+        page.db.commit()
+        return _render(
+            page,
+            "mail/page.html",
+            tree=tree,
+            listing=listing,
+            current=folder,
+            notice=page._(exc.message, **exc.params),
+            notice_kind="error",
+            status_code=exc.status_code,
+        )
+    page.db.commit()
+    destination = (
+        back if back.startswith("/mail/") and not back.startswith("//") else mail_url(folder)
+    )
+    separator = "&" if "?" in destination else "?"
+    query = urlencode({"done": done.action, "n": done.count, "to": done.target})
+    return RedirectResponse(destination + separator + query, status_code=303)
+
+
+@router.post("/mail/-/folders")
+def manage_folder(
+    page: UserPageDep,
+    op: Annotated[str, Form(max_length=20)],
+    folder: Annotated[str, Form(max_length=1000)] = "",
+    name: Annotated[str, Form(max_length=1000)] = "",
+    confirm: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    """Create, rename, delete or (un)subscribe a folder; refusals come back as a page message."""
+    account = account_of(page)
+    try:
+        if op == "create":
+            destination = folders.create_folder(account=account, name=name, parent=folder)
+        elif op == "rename":
+            destination = folders.rename_folder(
+                page.db, account=account, folder=folder, new_name=name
+            )
+        elif op == "delete":
+            folders.delete_folder(page.db, account=account, folder=folder, confirmed=confirm == "1")
+            destination = "INBOX"
+        elif op in {"subscribe", "unsubscribe"}:
+            folders.set_subscribed(account=account, folder=folder, subscribed=op == "subscribe")
+            destination = folder
+        else:
+            raise Invalid("Unknown action.")
+    except DomainError as exc:
+        page.db.rollback()
+        tree = service.folder_tree(account=account)
+        return _render(
+            page,
+            "mail/page.html",
+            tree=tree,
+            current=folder,
+            notice=page._(exc.message, **exc.params),
+            notice_kind="error",
+            status_code=exc.status_code,
+        )
+    page.db.commit()
+    return RedirectResponse(mail_url(destination), status_code=303)
+
+
+@router.get("/mail/-/events")
+async def live_events(
+    request: Request, page: UserPageDep, folder: Annotated[str, Query(max_length=1000)] = "INBOX"
+) -> Response:
+    """Server-Sent Events for one folder: ``changed`` when mail arrives, flags change or
+    messages go away, ``unread`` with the inbox's unread count (fed by IMAP IDLE)."""
+    watcher = await asyncio.to_thread(live.FolderWatcher, account_of(page), folder)
+
+    async def stream() -> AsyncIterator[str]:
+        try:
+            yield f"retry: 5000\nevent: unread\ndata: {await asyncio.to_thread(watcher.unread)}\n\n"
+            while not await request.is_disconnected():
+                if await asyncio.to_thread(watcher.wait, LIVE_WAIT_SECONDS):
+                    unread = await asyncio.to_thread(watcher.unread)
+                    yield f"event: changed\ndata: {unread}\n\nevent: unread\ndata: {unread}\n\n"
+                else:
+                    yield ": still here\n\n"
+        finally:
+            await asyncio.to_thread(watcher.close)
+
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
+
+
+@router.get("/mail/-/body")
+def message_body(
+    page: UserPageDep,
+    folder: Annotated[str, Query(max_length=1000)],
+    uid: Annotated[int, Query(gt=0)],
+    remote: int = 0,
+) -> Response:
+    """The sanitized HTML body, for the sandboxed iframe, with its own strict CSP."""
+    clean = reader.message_body(
+        page.db, account=account_of(page), folder=folder, uid=uid, allow_remote=bool(remote)
+    )
+    headers = {
+        "Content-Security-Policy": body_csp(allow_remote=bool(remote)),
+        "X-Frame-Options": "SAMEORIGIN",
+        "Referrer-Policy": "no-referrer",
+        "Cache-Control": "private, no-store",
+    }
+    return HTMLResponse(body_document(clean.html), headers=headers)
+
+
+@router.get("/mail/-/part")
+def download_part(
+    page: UserPageDep,
+    folder: Annotated[str, Query(max_length=1000)],
+    uid: Annotated[int, Query(gt=0)],
+    part: Annotated[int, Query(ge=0, lt=1000)],
+) -> Response:
+    """An attachment, always as a download (never rendered by the browser)."""
+    item, data = reader.attachment(
+        page.db, account=account_of(page), folder=folder, uid=uid, index=part
+    )
+    return _download(data, item.filename, item.content_type)
+
+
+@router.get("/mail/-/source")
+def download_source(
+    page: UserPageDep,
+    folder: Annotated[str, Query(max_length=1000)],
+    uid: Annotated[int, Query(gt=0)],
+) -> Response:
+    """The message as stored on the server (an .eml download)."""
+    raw = reader.message_source(page.db, account=account_of(page), folder=folder, uid=uid)
+    return _download(raw, f"message-{uid}.eml", "message/rfc822")
+
+
+def _download(data: bytes, filename: str, content_type: str) -> Response:
+    name = safe_filename(filename)
+    ascii_name = name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+    return Response(
+        data,
+        media_type=content_type,
+        headers={
+            "Content-Disposition": disposition,
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@router.get("/mail/{path:path}")
+def folder_or_message(
+    page: UserPageDep,
+    path: str,
+    page_number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
+    sort: str = "date",
+    order: str = "desc",
+    show: Annotated[list[str] | None, Query()] = None,
+    done: Annotated[str, Query(max_length=20)] = "",
+    n: Annotated[int, Query(ge=0)] = 0,
+    to: Annotated[str, Query(max_length=1000)] = "",
+    remote: int = 0,
+    threads: int = 0,
+) -> Response:
+    """``/mail/<folder>`` lists a folder; ``/mail/<folder>/<uid>`` opens a message."""
+    account = account_of(page)
+    tree = service.folder_tree(account=account)
+    folder, _, last = path.rstrip("/").rpartition("/")
+    notice = page._(DONE_MESSAGES[done], count=n, folder=to) if done in DONE_MESSAGES else ""
+    context: dict[str, Any] = {"tree": tree, "notice": notice, "notice_kind": "ok"}
+    if tree.find(path.rstrip("/")) is None and last.isdigit() and tree.find(folder):
+        opened = reader.open_message(page.db, account=account, folder=folder, uid=int(last))
+        page.db.commit()
+        text_html = linkify_text(opened.parsed.text) if opened.parsed.text else ""
+        context["neighbours"] = service.neighbours(
+            page.db, account=account, folder=folder, envelope=opened.envelope
+        )
+        context["thread"] = service.conversation(page.db, account=account, envelope=opened.envelope)
+        return _render(
+            page,
+            "mail/page.html",
+            opened=opened,
+            current=folder,
+            text_html=text_html,
+            remote=bool(remote),
+            **context,
+        )
+    folder = path.rstrip("/")
+    if tree.find(folder) is None:
+        raise NotFound("There is no folder called %(folder)s.", folder=folder)
+    listing = service.open_folder(
+        page.db,
+        account=account,
+        folder=folder,
+        page=page_number,
+        sort=sort if sort in service.SORT_COLUMNS else "date",  # type: ignore[arg-type]
+        descending=order != "asc",
+        filters=tuple(f for f in show or [] if f in service.FILTERS),
+        conversations=bool(threads),
+    )
+    page.db.commit()
+    return _render(page, "mail/page.html", listing=listing, current=folder, **context)
+
+
+def _render(page: Page, template: str, status_code: int = 200, **context: Any) -> Response:
+    defaults: dict[str, Any] = {"opened": None, "listing": None, "query": "", "notice": ""}
+    defaults.update(body_search=False, notice_kind="ok", remote=False, text_html="")
+    defaults["neighbours"] = (None, None)
+    defaults["thread"] = []
+    context = {**defaults, **context}
+    return page.render(
+        template,
+        status_code=status_code,
+        section="mail",
+        role_labels=ROLE_LABELS,
+        sort_labels=SORT_LABELS,
+        filter_labels=FILTER_LABELS,
+        mail_url=mail_url,
+        **context,
+    )

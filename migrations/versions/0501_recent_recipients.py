@@ -28,8 +28,7 @@ def upgrade() -> None:
         sa.Column("last_used_at", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("email", "address", name=op.f("pk_recent_recipient")),
     )
-    op.create_index(op.f("ix_recent_recipient_last_used_at"), "recent_recipient",
-                    ["last_used_at"])
+    op.create_index(op.f("ix_recent_recipient_last_used_at"), "recent_recipient", ["last_used_at"])
 
 
 def downgrade() -> None:

@@ -25,7 +25,7 @@ def _sign_in(page: Any, base: str) -> None:
     page.fill("#email", "alice@example.com")
     page.fill("#password", TEST_PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/mail")
+    page.wait_for_url(f"{base}/mail/INBOX")
 
 
 def test_compose_with_dropped_attachment_and_send(

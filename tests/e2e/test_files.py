@@ -20,7 +20,7 @@ def _sign_in(browser: Any, live_server: str) -> tuple[Any, Any, list[str]]:
     page.fill("#email", "alice@example.com")
     page.fill("#password", TEST_PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/mail")
+    page.wait_for_url(f"{live_server}/mail/INBOX")
     return context, page, problems
 
 

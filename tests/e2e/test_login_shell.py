@@ -23,7 +23,7 @@ def test_alice_signs_in_and_switches_to_persian(browser: Any, live_server: str) 
     page.fill("#email", "alice@example.com")
     page.fill("#password", TEST_PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/mail")
+    page.wait_for_url(f"{live_server}/mail/INBOX")
     assert page.locator("html").get_attribute("dir") == "ltr"
     assert page.locator("nav.sections a[aria-current=page]").inner_text() == "Mail"
 
@@ -56,7 +56,7 @@ def test_sign_out_from_the_user_menu(browser: Any, live_server: str) -> None:
     page.fill("#email", "bob@example.com")
     page.fill("#password", TEST_PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/mail")
+    page.wait_for_url(f"{live_server}/mail/INBOX")
     page.click(".user-menu summary")
     page.click("text=Sign out")
     page.wait_for_url(f"{live_server}/login")

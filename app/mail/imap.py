@@ -1,0 +1,314 @@
+"""The IMAP gateway: pooled imapclient connections per signed-in session.
+
+The contract: ``ImapPool.run(account, work)`` calls ``work(connection)`` with an authenticated
+``ImapConnection`` that no other thread uses meanwhile. Connections are kept per session key
+and reused; a connection that dropped is replaced and the work retried once; when the server
+cannot be reached ``Unavailable`` is raised (the edge shows a page message, not a 500).
+Capabilities (CONDSTORE/QRESYNC, SPECIAL-USE, SORT, THREAD, IDLE, MOVE, ACL, QUOTA) are read
+once per connection so callers can choose a fast path or the RFC 3501 fallback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import imaplib
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import imapclient
+from imapclient.exceptions import IMAPClientError, LoginError
+from imapclient.response_parser import parse_fetch_response
+
+from app.auth.imap_login import ImapEndpoint
+from app.errors import DomainError, Unauthorized, Unavailable
+
+T = TypeVar("T")
+
+# Errors that mean "the connection is gone" (server restart, idle timeout, network).
+_DROPPED = (imaplib.IMAP4.abort, OSError, ssl.SSLError, EOFError)
+_IDLE_CHECK_AFTER = 30.0  # seconds unused before a pooled connection is NOOP-checked
+_MAX_IDLE = 600.0  # seconds unused before a pooled connection is logged out
+_MAX_PER_SESSION = 3  # concurrent connections per signed-in session
+
+
+@dataclass(frozen=True)
+class MailAccount:
+    """Who talks to the server: the session key, address and password, and where."""
+
+    key: str
+    email: str
+    password: str = field(repr=False)
+    endpoint: ImapEndpoint
+
+    @property
+    def pool_key(self) -> str:
+        """Connections are shared per session and server (never across either)."""
+        return f"{self.key}|{self.endpoint.host}:{self.endpoint.port}"
+
+
+@dataclass
+class Selected:
+    """What SELECT reported about the current folder (RFC 9051 7.1, RFC 7162 3.1)."""
+
+    name: str
+    uidvalidity: int
+    uidnext: int
+    exists: int
+    highestmodseq: int | None
+    vanished: list[int] = field(default_factory=list)
+
+
+class ImapConnection:
+    """One authenticated connection; used by one request at a time (the pool sees to it)."""
+
+    def __init__(self, account: MailAccount) -> None:
+        self.account = account
+        self.client = account.endpoint.connect()
+        try:
+            self.client.login(account.email, account.password)
+        except LoginError as exc:
+            self.close()
+            raise Unauthorized("The mail server refused your password; sign in again.") from exc
+        self.client.normalise_times = False  # keep INTERNALDATE's zone (aware datetimes)
+        self.capabilities = frozenset(c.decode().upper() for c in self.client.capabilities())
+        self.qresync = False
+        if "QRESYNC" in self.capabilities:
+            self.qresync = b"QRESYNC" in self.client.enable("QRESYNC")
+        self.selected: Selected | None = None
+        self.last_used = time.monotonic()
+
+    def has(self, capability: str) -> bool:
+        """True when the server announced ``capability`` (e.g. ``"MOVE"``)."""
+        return capability.upper() in self.capabilities
+
+    @property
+    def condstore(self) -> bool:
+        """True when modification sequences are available (RFC 7162)."""
+        return "CONDSTORE" in self.capabilities or self.qresync
+
+    def select(self, folder: str, *, readonly: bool = False) -> Selected:
+        """SELECT (or EXAMINE) ``folder``; returns uidvalidity, uidnext, exists, highestmodseq."""
+        raw = self.client.select_folder(folder, readonly=readonly)
+        self.selected = Selected(
+            name=folder,
+            uidvalidity=int(raw[b"UIDVALIDITY"]),
+            uidnext=int(raw.get(b"UIDNEXT", 0)),
+            exists=int(raw.get(b"EXISTS", 0)),
+            highestmodseq=int(raw[b"HIGHESTMODSEQ"]) if b"HIGHESTMODSEQ" in raw else None,
+        )
+        return self.selected
+
+    def fetch_range(
+        self, uid_set: str, items: Iterable[str], modifiers: Iterable[str] = ()
+    ) -> tuple[dict[int, dict[bytes, Any]], list[int]]:
+        """UID FETCH over a sequence-set string such as ``"1:*"`` or ``"5:9,12"``.
+
+        imapclient 4.x ``fetch()`` refuses such strings (upstream issue 666: it converts the
+        message ids back to ints to drop unsolicited responses), so this sends the same command
+        and keeps every FETCH response. Also returns the UIDs the server reported VANISHED
+        (RFC 7162 3.2.6) when the ``VANISHED`` modifier was given.
+        """
+        imap = self.client._imap
+        imap.untagged_responses.pop("VANISHED", None)
+        args = ["UID", "FETCH", uid_set, "(" + " ".join(items).upper() + ")"]
+        mods = list(modifiers)
+        if mods:
+            args.append("(" + " ".join(mods).upper() + ")")
+        tag = imap._command(*args)
+        typ, data = imap._command_complete("FETCH", tag)
+        self.client._checkok("fetch", typ, data)
+        vanished = _parse_vanished(imap.untagged_responses.pop("VANISHED", []))
+        typ, data = imap._untagged_response(typ, data, "FETCH")
+        return parse_fetch_response(data, self.client.normalise_times, True), vanished
+
+    def close(self) -> None:
+        """Log out; a dead connection is shut down quietly."""
+        try:
+            self.client.logout()
+        except (*_DROPPED, IMAPClientError):
+            with contextlib.suppress(OSError):
+                self.client.shutdown()
+
+
+def _parse_vanished(lines: list[Any]) -> list[int]:
+    uids: list[int] = []
+    for line in lines:
+        text = line.decode() if isinstance(line, bytes) else str(line)
+        text = text.replace("(EARLIER)", "").strip()
+        uids.extend(expand_uid_set(text))
+    return uids
+
+
+def expand_uid_set(text: str) -> list[int]:
+    """The UIDs of a sequence set like ``"3:5,9"`` (``*`` is not allowed here)."""
+    uids: list[int] = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        low, _, high = part.partition(":")
+        start, end = int(low), int(high or low)
+        uids.extend(range(min(start, end), max(start, end) + 1))
+    return uids
+
+
+def compress_uids(uids: Iterable[int]) -> str:
+    """A compact sequence set for ``uids``: ``[1, 2, 3, 7]`` becomes ``"1:3,7"``."""
+    ordered = sorted(set(uids))
+    parts: list[str] = []
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1:
+            j += 1
+        parts.append(str(ordered[i]) if i == j else f"{ordered[i]}:{ordered[j]}")
+        i = j + 1
+    return ",".join(parts)
+
+
+class _Slot:
+    """The connections of one session: idle ones ready for reuse, and how many exist."""
+
+    def __init__(self) -> None:
+        self.idle: list[ImapConnection] = []
+        self.count = 0
+        self.ready = threading.Condition()
+
+
+class ImapPool:
+    """Connections per session key, thread-safe; see the module docstring for the contract."""
+
+    def __init__(self, *, max_per_session: int = _MAX_PER_SESSION) -> None:
+        self._slots: dict[str, _Slot] = {}
+        self._lock = threading.Lock()
+        self.max_per_session = max_per_session
+        self._last_reap = time.monotonic()
+
+    def run(self, account: MailAccount, work: Callable[[ImapConnection], T]) -> T:
+        """Call ``work`` with a connection of ``account``; retried once if the link dropped."""
+        for attempt in (1, 2):
+            conn = self._acquire(account)
+            try:
+                result = work(conn)
+            except _DROPPED as exc:
+                self._discard(account.pool_key, conn)
+                if attempt == 2:
+                    raise Unavailable("The mail server cannot be reached right now.") from exc
+                continue
+            except (DomainError, IMAPClientError):
+                self._release(account.pool_key, conn)  # a refusal (NO/BAD) leaves the link usable
+                raise
+            except BaseException:
+                self._discard(account.pool_key, conn)  # a half-read response would poison it
+                raise
+            self._release(account.pool_key, conn)
+            return result
+        raise AssertionError("unreachable")
+
+    def close_session(self, key: str) -> None:
+        """Log out every idle connection of a session (sign-out)."""
+        with self._lock:
+            slots = [self._slots.pop(k) for k in list(self._slots) if k.split("|")[0] == key]
+        for slot in slots:
+            with slot.ready:
+                idle, slot.idle = slot.idle, []
+            for conn in idle:
+                conn.close()
+
+    def close_all(self) -> None:
+        """Log out every idle connection (app shutdown)."""
+        with self._lock:
+            keys = {k.split("|")[0] for k in self._slots}
+        for key in keys:
+            self.close_session(key)
+
+    def _slot(self, key: str) -> _Slot:
+        with self._lock:
+            return self._slots.setdefault(key, _Slot())
+
+    def reap(self, max_idle: float = _MAX_IDLE) -> int:
+        """Log out connections unused for ``max_idle`` seconds (ended sessions); returns count."""
+        now = time.monotonic()
+        stale: list[ImapConnection] = []
+        with self._lock:
+            slots = list(self._slots.items())
+        for key, slot in slots:
+            with slot.ready:
+                keep = [c for c in slot.idle if now - c.last_used < max_idle]
+                stale += [c for c in slot.idle if now - c.last_used >= max_idle]
+                slot.count -= len(slot.idle) - len(keep)
+                slot.idle = keep
+                empty = slot.count == 0
+            if empty:
+                with self._lock:
+                    if self._slots.get(key) is slot:
+                        del self._slots[key]
+        for conn in stale:
+            conn.close()
+        return len(stale)
+
+    def _acquire(self, account: MailAccount) -> ImapConnection:
+        if time.monotonic() - self._last_reap > 60:
+            self._last_reap = time.monotonic()
+            self.reap()
+        slot = self._slot(account.pool_key)
+        with slot.ready:
+            while not slot.idle and slot.count >= self.max_per_session:
+                if not slot.ready.wait(timeout=account.endpoint.timeout):
+                    raise Unavailable("The mail server is busy; please try again.")
+            conn = slot.idle.pop() if slot.idle else None
+            if conn is None:
+                slot.count += 1
+        if conn is not None and self._alive(conn):
+            return conn
+        if conn is not None:
+            conn.close()
+        try:
+            return ImapConnection(account)
+        except BaseException as exc:
+            with slot.ready:
+                slot.count -= 1
+                slot.ready.notify()
+            if isinstance(exc, (*_DROPPED, IMAPClientError)):
+                raise Unavailable("The mail server cannot be reached right now.") from exc
+            raise
+
+    @staticmethod
+    def _alive(conn: ImapConnection) -> bool:
+        idle_for = time.monotonic() - conn.last_used
+        if idle_for > _MAX_IDLE:
+            return False
+        if idle_for < _IDLE_CHECK_AFTER:
+            return True
+        try:
+            conn.client.noop()
+        except (*_DROPPED, IMAPClientError):
+            return False
+        return True
+
+    def _release(self, key: str, conn: ImapConnection) -> None:
+        conn.last_used = time.monotonic()
+        slot = self._slot(key)
+        with slot.ready:
+            slot.idle.append(conn)
+            slot.ready.notify()
+
+    def _discard(self, key: str, conn: ImapConnection) -> None:
+        conn.close()
+        slot = self._slot(key)
+        with slot.ready:
+            slot.count -= 1
+            slot.ready.notify()
+
+
+POOL = ImapPool()
+"""The process-wide pool used by the mail service."""
+
+
+def connect_account(account: MailAccount) -> imapclient.IMAPClient:
+    """A fresh, unpooled, authenticated client (benchmarks and tools)."""
+    return ImapConnection(account).client

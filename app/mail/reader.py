@@ -1,0 +1,154 @@
+"""Reading one message: fetch (with a small in-memory cache), parse, mark as read, parts."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from imapclient.exceptions import IMAPClientError
+from sqlalchemy.orm import Session
+
+from app.errors import NotFound
+from app.mail import mime
+from app.mail.imap import POOL, ImapConnection, MailAccount
+from app.mail.models import MailEnvelope
+from app.mail.sanitize import CleanBody, clean_html
+from app.mail.service import cached_envelope, refresh_folder
+from app.mail.sync import apply_flags, folder_state
+
+MAX_DISPLAY_BYTES = 25 * 1024 * 1024
+_CACHE_BYTES = 64 * 1024 * 1024
+
+
+class _RawCache:
+    """Recently read messages (bytes), keyed by owner, folder, UIDVALIDITY and UID."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.size = limit, 0
+        self.items: OrderedDict[tuple[str, str, int, int], bytes] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, int, int]) -> bytes | None:
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key: tuple[str, str, int, int], value: bytes) -> None:
+        with self.lock:
+            if key in self.items or len(value) > self.limit // 4:
+                return
+            self.items[key] = value
+            self.size += len(value)
+            while self.size > self.limit:
+                _old, dropped = self.items.popitem(last=False)
+                self.size -= len(dropped)
+
+
+RAW_CACHE = _RawCache(_CACHE_BYTES)
+
+
+@dataclass
+class OpenedMessage:
+    """A message ready to show."""
+
+    folder: str
+    envelope: MailEnvelope
+    parsed: mime.ParsedMessage
+    too_large: bool
+
+
+def open_message(
+    db: Session, *, account: MailAccount, folder: str, uid: int, mark_read: bool = True
+) -> OpenedMessage:
+    """Fetch and parse a message; marks it read on the server and in the cache."""
+    envelope = cached_envelope(db, account=account, folder=folder, uid=uid)
+    if envelope is None:  # a bookmark into a folder not opened yet
+        refresh_folder(db, account=account, folder=folder)
+        envelope = cached_envelope(db, account=account, folder=folder, uid=uid)
+    if envelope is None:
+        raise NotFound("This message does not exist any more.")
+    too_large = envelope.size > MAX_DISPLAY_BYTES
+    raw = _raw(db, account=account, folder=folder, uid=uid, headers_only=too_large)
+    parsed = mime.parse(raw)
+    if mark_read and not envelope.seen:
+        _mark_read(db, account=account, folder=folder, uid=uid)
+        envelope.seen = True
+    return OpenedMessage(folder=folder, envelope=envelope, parsed=parsed, too_large=too_large)
+
+
+def message_source(db: Session, *, account: MailAccount, folder: str, uid: int) -> bytes:
+    """The message exactly as stored on the server."""
+    return _raw(db, account=account, folder=folder, uid=uid)
+
+
+def message_body(
+    db: Session, *, account: MailAccount, folder: str, uid: int, allow_remote: bool
+) -> CleanBody:
+    """The sanitized HTML body (inline ``cid:`` images embedded); empty when there is none."""
+    raw = _raw(db, account=account, folder=folder, uid=uid)
+    parsed = mime.parse(raw)
+    if parsed.html is None:
+        return CleanBody(html="")
+    inline = {}
+    for item in parsed.attachments:
+        if item.content_id and item.content_type.startswith("image/"):
+            found = mime.part_payload(raw, item.index)
+            if found is not None:
+                inline[item.content_id] = (item.content_type, found[1])
+    return clean_html(parsed.html, inline_images=inline, allow_remote=allow_remote)
+
+
+def attachment(
+    db: Session, *, account: MailAccount, folder: str, uid: int, index: int
+) -> tuple[mime.Attachment, bytes]:
+    """One attachment's metadata and bytes; ``NotFound`` for a part that is not one."""
+    raw = _raw(db, account=account, folder=folder, uid=uid)
+    found = mime.part_payload(raw, index)
+    if found is None:
+        raise NotFound("This attachment does not exist.")
+    return found
+
+
+def _raw(
+    db: Session, *, account: MailAccount, folder: str, uid: int, headers_only: bool = False
+) -> bytes:
+    state = folder_state(db, owner=account.email, folder=folder)
+    if state is None:
+        raise NotFound("This message does not exist any more.")
+    key = (account.email, folder, state.uidvalidity, uid)
+    cached = None if headers_only else RAW_CACHE.get(key)
+    if cached is not None:
+        return cached
+    item = b"BODY.PEEK[HEADER]" if headers_only else b"BODY.PEEK[]"
+
+    def work(conn: ImapConnection) -> bytes | None:
+        selected = conn.select(folder, readonly=True)
+        if selected.uidvalidity != state.uidvalidity:
+            return None
+        data = conn.client.fetch([uid], [item.decode()]).get(uid, {})
+        value = next((v for k, v in data.items() if k.startswith(b"BODY[")), None)
+        return bytes(value) if value is not None else None
+
+    raw = POOL.run(account, work)
+    if raw is None:
+        raise NotFound("This message does not exist any more.")
+    if not headers_only:
+        RAW_CACHE.put(key, raw)
+    return raw
+
+
+def _mark_read(db: Session, *, account: MailAccount, folder: str, uid: int) -> None:
+    def work(conn: ImapConnection) -> None:
+        conn.select(folder)
+        conn.client.add_flags([uid], [b"\\Seen"], silent=True)
+
+    try:
+        POOL.run(account, work)
+    except IMAPClientError:
+        return  # a read-only shared folder: reading must still work
+    state = folder_state(db, owner=account.email, folder=folder)
+    if state is not None:
+        apply_flags(db, state=state, uids=[uid], seen=True)

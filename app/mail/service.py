@@ -1,0 +1,369 @@
+"""Public API of the mail domain: folders, message lists and header search from the cache.
+
+Every function takes the signed-in ``MailAccount`` and an explicit DB session; IMAP work goes
+through the pooled gateway (``app.mail.imap.POOL``). Message reading lives in ``reader.py``,
+bulk actions in ``actions.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from imapclient.exceptions import IMAPClientError
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.orm import Session
+
+from app.auth.imap_login import ImapEndpoint
+from app.errors import NotFound
+from app.mail.imap import POOL, ImapConnection, MailAccount
+from app.mail.models import MailEnvelope, MailFolderState
+from app.mail.search import query_terms
+from app.mail.sync import sync_folder
+from app.settings import Settings
+
+PAGE_SIZE = 50
+SortKey = Literal["date", "sender", "subject", "size"]
+SORT_COLUMNS = {
+    "date": MailEnvelope.date,
+    "sender": MailEnvelope.sender_sort,
+    "subject": MailEnvelope.subject_sort,
+    "size": MailEnvelope.size,
+}
+FILTERS = ("unread", "flagged", "attachments")
+# The special-use roles (RFC 6154) in the order a reader expects them.
+ROLE_ORDER = ("inbox", "drafts", "sent", "archive", "junk", "trash")
+_ROLE_FLAGS = {
+    b"\\drafts": "drafts",
+    b"\\sent": "sent",
+    b"\\archive": "archive",
+    b"\\junk": "junk",
+    b"\\trash": "trash",
+}
+SHARED_PREFIX = "shared/"
+
+
+def mail_account(*, settings: Settings, key: str, email: str, password: str) -> MailAccount:
+    """The IMAP identity of a signed-in session."""
+    return MailAccount(
+        key=key, email=email, password=password, endpoint=ImapEndpoint.from_settings(settings)
+    )
+
+
+@dataclass
+class Folder:
+    """A folder in the tree."""
+
+    name: str  # the full IMAP name: the URL path
+    label: str  # the last path element
+    depth: int
+    role: str  # a ROLE_ORDER entry or ""
+    unread: int
+    selectable: bool
+    shared_owner: str = ""  # other users' folders: whose
+
+
+@dataclass
+class FolderTree:
+    """The folders of a user: own folders (roles first) and folders shared with them."""
+
+    own: list[Folder]
+    shared: list[Folder]
+    quota_used_kb: int | None = None
+    quota_limit_kb: int | None = None
+
+    def find(self, name: str) -> Folder | None:
+        """The folder called ``name``, if listed."""
+        return next((f for f in [*self.own, *self.shared] if f.name == name), None)
+
+    def by_role(self, role: str) -> Folder | None:
+        """The folder with special use ``role`` (``"trash"``, ``"archive"``, ``"junk"``...)."""
+        return next((f for f in self.own if f.role == role), None)
+
+    @property
+    def inbox_unread(self) -> int:
+        """Unread messages in the inbox (the tab title shows it)."""
+        inbox = self.by_role("inbox")
+        return inbox.unread if inbox else 0
+
+
+def folder_tree(*, account: MailAccount) -> FolderTree:
+    """List the folders with unread counts (STATUS) and the quota when the server has it."""
+    return POOL.run(account, _folder_tree)
+
+
+def _folder_tree(conn: ImapConnection) -> FolderTree:
+    own: list[Folder] = []
+    shared: list[Folder] = []
+    for flags, delimiter, name in conn.client.list_folders():
+        lowered = {f.lower() for f in flags}
+        sep = (delimiter or b"/").decode()
+        selectable = b"\\noselect" not in lowered and b"\\nonexistent" not in lowered
+        unread = _unread(conn, name) if selectable else 0
+        role = (
+            "inbox"
+            if name.upper() == "INBOX"
+            else next((r for f, r in _ROLE_FLAGS.items() if f in lowered), "")
+        )
+        parts = name.split(sep)
+        if name.startswith(SHARED_PREFIX) and len(parts) >= 3:
+            shared.append(
+                Folder(name, sep.join(parts[2:]), len(parts) - 3, "", unread, selectable, parts[1])
+            )
+        else:
+            own.append(Folder(name, parts[-1], len(parts) - 1, role, unread, selectable))
+    own.sort(key=_folder_order)
+    shared.sort(key=lambda f: (f.shared_owner, f.name.casefold()))
+    tree = FolderTree(own=own, shared=shared)
+    _add_quota(conn, tree)
+    return tree
+
+
+def _folder_order(folder: Folder) -> tuple[int, str]:
+    rank = ROLE_ORDER.index(folder.role) if folder.role in ROLE_ORDER else len(ROLE_ORDER)
+    return rank, folder.name.casefold()
+
+
+def _unread(conn: ImapConnection, name: str) -> int:
+    try:
+        return int(conn.client.folder_status(name, ["UNSEEN"]).get(b"UNSEEN", 0))
+    except IMAPClientError:
+        return 0  # e.g. a shared folder we may list but not read
+
+
+def _add_quota(conn: ImapConnection, tree: FolderTree) -> None:
+    if not conn.has("QUOTA"):
+        return
+    try:
+        _roots, quotas = conn.client.get_quota_root("INBOX")
+    except IMAPClientError:
+        return
+    for quota in quotas:
+        if quota.resource.upper() == "STORAGE" and quota.limit:
+            tree.quota_used_kb, tree.quota_limit_kb = int(quota.usage), int(quota.limit)
+
+
+@dataclass
+class MessagePage:
+    """One page of a folder's message list."""
+
+    folder: str
+    rows: list[MailEnvelope]
+    total: int
+    page: int
+    sort: SortKey
+    descending: bool
+    filters: tuple[str, ...]
+    conversations: bool = False
+    thread_sizes: dict[str, int] | None = None
+
+    @property
+    def pages(self) -> int:
+        """How many pages the list has (at least one)."""
+        return max(1, -(-self.total // PAGE_SIZE))
+
+
+def open_folder(
+    db: Session,
+    *,
+    account: MailAccount,
+    folder: str,
+    page: int = 1,
+    sort: SortKey = "date",
+    descending: bool = True,
+    filters: tuple[str, ...] = (),
+    conversations: bool = False,
+) -> MessagePage:
+    """Bring the folder's cache up to date with the server, then read one page of it.
+
+    With ``conversations`` each row stands for a conversation (its newest message) and
+    the list is ordered by the conversations' latest activity.
+    """
+    state = refresh_folder(db, account=account, folder=folder)
+    conditions = [MailEnvelope.folder_id == state.id, MailEnvelope.owner == account.email]
+    conditions += [_FILTER_CONDITIONS[f] for f in filters if f in _FILTER_CONDITIONS]
+    where = and_(*conditions)
+    if conversations:
+        return _conversation_page(db, folder, where, page, filters)
+    total = db.scalar(select(func.count()).select_from(MailEnvelope).where(where)) or 0
+    page = max(1, min(page, max(1, -(-total // PAGE_SIZE))))
+    column = SORT_COLUMNS[sort]
+    order = (column.desc(), MailEnvelope.uid.desc()) if descending else (column, MailEnvelope.uid)
+    rows = db.scalars(
+        select(MailEnvelope)
+        .where(where)
+        .order_by(*order)
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    ).all()
+    return MessagePage(folder, list(rows), total, page, sort, descending, filters)
+
+
+def _conversation_page(
+    db: Session, folder: str, where: ColumnElement[bool], page: int, filters: tuple[str, ...]
+) -> MessagePage:
+    threads = (
+        select(
+            MailEnvelope.thread_root.label("root"),
+            func.max(MailEnvelope.uid).label("newest"),
+            func.max(MailEnvelope.date).label("latest"),
+            func.count().label("size"),
+        )
+        .where(where)
+        .group_by(MailEnvelope.thread_root)
+        .subquery()
+    )
+    total = db.scalar(select(func.count()).select_from(threads)) or 0
+    page = max(1, min(page, max(1, -(-total // PAGE_SIZE))))
+    picked = db.execute(
+        select(threads.c.root, threads.c.newest, threads.c.size)
+        .order_by(threads.c.latest.desc(), threads.c.newest.desc())
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    ).all()
+    by_uid = {
+        row.uid: row
+        for row in db.scalars(
+            select(MailEnvelope).where(where, MailEnvelope.uid.in_([p.newest for p in picked]))
+        )
+    }
+    rows = [by_uid[p.newest] for p in picked if p.newest in by_uid]
+    sizes = {p.root: int(p.size) for p in picked}
+    return MessagePage(folder, rows, total, page, "date", True, filters, True, sizes)
+
+
+def conversation(
+    db: Session, *, account: MailAccount, envelope: MailEnvelope
+) -> list[MailEnvelope]:
+    """The messages of ``envelope``'s conversation in its folder, oldest first."""
+    return list(
+        db.scalars(
+            select(MailEnvelope)
+            .where(
+                MailEnvelope.folder_id == envelope.folder_id,
+                MailEnvelope.owner == account.email,
+                MailEnvelope.thread_root == envelope.thread_root,
+            )
+            .order_by(MailEnvelope.date, MailEnvelope.uid)
+            .limit(200)
+        )
+    )
+
+
+_FILTER_CONDITIONS: dict[str, ColumnElement[bool]] = {
+    "unread": MailEnvelope.seen.is_(False),
+    "flagged": MailEnvelope.flagged.is_(True),
+    "attachments": MailEnvelope.has_attachment.is_(True),
+}
+
+
+def refresh_folder(db: Session, *, account: MailAccount, folder: str) -> MailFolderState:
+    """Sync the folder's cache with the server; ``NotFound`` when the folder does not exist."""
+
+    def work(conn: ImapConnection) -> MailFolderState:
+        try:
+            return sync_folder(db, conn=conn, owner=account.email, folder=folder)
+        except IMAPClientError as exc:
+            raise NotFound("There is no folder called %(folder)s.", folder=folder) from exc
+
+    return POOL.run(account, work)
+
+
+@dataclass
+class SearchHit:
+    """A search result: the cached envelope and the folder it is in."""
+
+    folder: str
+    envelope: MailEnvelope
+
+
+def quick_search(
+    db: Session, *, account: MailAccount, query: str, limit: int = PAGE_SIZE, offset: int = 0
+) -> list[SearchHit]:
+    """Sender, recipients and subject matching every word of ``query``, across all folders.
+
+    Answered from the cache; Persian spellings are normalised (see ``search.normalize``).
+    """
+    terms = query_terms(query)
+    if not terms:
+        return []
+    conditions = [MailEnvelope.owner == account.email]
+    conditions += [MailEnvelope.search_text.contains(term, autoescape=True) for term in terms]
+    rows = db.execute(
+        select(MailFolderState.name, MailEnvelope)
+        .join(MailFolderState, MailFolderState.id == MailEnvelope.folder_id)
+        .where(*conditions)
+        .order_by(MailEnvelope.date.desc(), MailEnvelope.id.desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return [SearchHit(folder=name, envelope=env) for name, env in rows]
+
+
+def body_search(
+    db: Session, *, account: MailAccount, folder: str, query: str, limit: int = PAGE_SIZE
+) -> list[SearchHit]:
+    """Messages of ``folder`` whose text contains ``query`` (IMAP SEARCH TEXT; the server's
+    full-text index answers it), newest first, read from the cache."""
+    text = query.strip()[:200]
+    if not text:
+        return []
+    state = refresh_folder(db, account=account, folder=folder)
+
+    def work(conn: ImapConnection) -> list[int]:
+        conn.select(folder, readonly=True)
+        return list(conn.client.search(["TEXT", text], charset="UTF-8"))
+
+    uids = sorted(POOL.run(account, work), reverse=True)[: limit * 4]
+    if not uids:
+        return []
+    rows = db.scalars(
+        select(MailEnvelope)
+        .where(MailEnvelope.folder_id == state.id, MailEnvelope.owner == account.email)
+        .where(MailEnvelope.uid.in_(uids))
+        .order_by(MailEnvelope.date.desc())
+        .limit(limit)
+    ).all()
+    return [SearchHit(folder=folder, envelope=row) for row in rows]
+
+
+def cached_envelope(
+    db: Session, *, account: MailAccount, folder: str, uid: int
+) -> MailEnvelope | None:
+    """The cached envelope of one message of the owner, if cached."""
+    return db.scalar(
+        select(MailEnvelope)
+        .join(MailFolderState, MailFolderState.id == MailEnvelope.folder_id)
+        .where(
+            MailFolderState.owner == account.email,
+            MailFolderState.name == folder,
+            MailEnvelope.owner == account.email,
+            MailEnvelope.uid == uid,
+        )
+    )
+
+
+def sign_out(*, key: str) -> None:
+    """Close the pooled IMAP connections of a session."""
+    POOL.close_session(key)
+
+
+def neighbours(
+    db: Session, *, account: MailAccount, folder: str, envelope: MailEnvelope
+) -> tuple[int | None, int | None]:
+    """UIDs of the newer and the older message next to ``envelope`` (date order)."""
+    base = select(MailEnvelope.uid).where(
+        MailEnvelope.folder_id == envelope.folder_id, MailEnvelope.owner == account.email
+    )
+    same, key = MailEnvelope.date == envelope.date, MailEnvelope.uid
+    newer = db.scalar(
+        base.where((MailEnvelope.date > envelope.date) | (same & (key > envelope.uid)))
+        .order_by(MailEnvelope.date, MailEnvelope.uid)
+        .limit(1)
+    )
+    older = db.scalar(
+        base.where((MailEnvelope.date < envelope.date) | (same & (key < envelope.uid)))
+        .order_by(MailEnvelope.date.desc(), MailEnvelope.uid.desc())
+        .limit(1)
+    )
+    return newer, older

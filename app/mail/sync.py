@@ -1,0 +1,184 @@
+"""Envelope cache synchronisation (RFC 7162 CONDSTORE/QRESYNC, with RFC 3501 fallbacks).
+
+``sync_folder`` brings the cache of one folder of one owner up to date with the server:
+the first sync fetches envelopes in batches (newest first); later syncs ask only for what
+changed since the stored HIGHESTMODSEQ (with VANISHED for expunges when QRESYNC is on); a
+changed UIDVALIDITY throws the folder's cache away and rebuilds it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from app.db import utcnow
+from app.mail.envelope import FETCH_ITEMS, envelope_row, flag_columns
+from app.mail.imap import ImapConnection, Selected, compress_uids
+from app.mail.models import MailEnvelope, MailFolderState
+
+BATCH = 2000
+_locks: dict[tuple[str, str], threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def _folder_lock(owner: str, folder: str) -> threading.Lock:
+    # Two requests of one user may sync one folder at once; they must not both insert.
+    with _locks_guard:
+        return _locks.setdefault((owner, folder), threading.Lock())
+
+
+def folder_state(db: Session, *, owner: str, folder: str) -> MailFolderState | None:
+    """The cache state of ``owner``'s ``folder``, if it was ever synced."""
+    return db.scalar(
+        select(MailFolderState).where(
+            MailFolderState.owner == owner, MailFolderState.name == folder
+        )
+    )
+
+
+def sync_folder(db: Session, *, conn: ImapConnection, owner: str, folder: str) -> MailFolderState:
+    """Select ``folder`` and make its cached envelopes match the server; returns its state."""
+    with _folder_lock(owner, folder):
+        selected = conn.select(folder)
+        state = folder_state(db, owner=owner, folder=folder)
+        if state is not None and state.uidvalidity != selected.uidvalidity:
+            # The UIDs now name other messages: rebuild from scratch.
+            db.execute(delete(MailEnvelope).where(MailEnvelope.folder_id == state.id))
+            db.delete(state)
+            db.flush()
+            state = None
+        if state is None:
+            state = MailFolderState(
+                owner=owner, name=folder, uidvalidity=selected.uidvalidity, complete=False
+            )
+            db.add(state)
+            db.flush()
+        if not state.complete:
+            _full_sync(db, conn, state)
+        elif _unchanged(state, selected):
+            pass
+        elif conn.condstore and state.highestmodseq is not None:
+            _changes_since(db, conn, state, selected)
+        else:
+            _compare_all(db, conn, state)
+        state.uidnext = selected.uidnext
+        state.highestmodseq = selected.highestmodseq
+        state.complete = True
+        state.synced_at = utcnow()
+        db.flush()
+        return state
+
+
+def _unchanged(state: MailFolderState, selected: Selected) -> bool:
+    if selected.highestmodseq is None or state.highestmodseq is None:
+        return False
+    return state.highestmodseq == selected.highestmodseq and state.uidnext == selected.uidnext
+
+
+def _cached_uids(db: Session, state: MailFolderState) -> set[int]:
+    return set(db.scalars(select(MailEnvelope.uid).where(MailEnvelope.folder_id == state.id)))
+
+
+def _full_sync(db: Session, conn: ImapConnection, state: MailFolderState) -> None:
+    server = set(conn.client.search("ALL"))
+    cached = _cached_uids(db, state)  # a first sync that was cut short resumes here
+    _forget(db, state, cached - server)
+    _fetch_new(db, conn, state, sorted(server - cached, reverse=True))
+
+
+def _fetch_new(db: Session, conn: ImapConnection, state: MailFolderState, uids: list[int]) -> None:
+    items = [*FETCH_ITEMS, "MODSEQ"] if conn.condstore else list(FETCH_ITEMS)
+    for start in range(0, len(uids), BATCH):
+        batch = uids[start : start + BATCH]
+        fetched, _ = conn.fetch_range(compress_uids(batch), items)
+        rows = [_row(state, uid, data) for uid, data in fetched.items() if uid in set(batch)]
+        if rows:
+            db.execute(insert(MailEnvelope), rows)
+        db.flush()
+
+
+def _row(state: MailFolderState, uid: int, data: dict[bytes, Any]) -> dict[str, Any]:
+    row = envelope_row(uid, data, _modseq(data))
+    row.update(folder_id=state.id, owner=state.owner)
+    return row
+
+
+def _modseq(data: dict[bytes, Any]) -> int:
+    value = data.get(b"MODSEQ")
+    if isinstance(value, tuple | list):
+        value = value[0] if value else 0
+    return int(value or 0)
+
+
+def _changes_since(
+    db: Session, conn: ImapConnection, state: MailFolderState, selected: Selected
+) -> None:
+    modifiers = [f"CHANGEDSINCE {state.highestmodseq}"]
+    if conn.qresync:
+        modifiers.append("VANISHED")
+    changed, vanished = conn.fetch_range("1:*", ["UID", "FLAGS"], modifiers)
+    cached = _cached_uids(db, state)
+    _forget(db, state, set(vanished) & cached)
+    _update_flags(db, state, {uid: d for uid, d in changed.items() if uid in cached})
+    _fetch_new(db, conn, state, sorted(set(changed) - cached, reverse=True))
+    if not conn.qresync:
+        count = db.scalar(
+            select(func.count()).select_from(MailEnvelope).where(MailEnvelope.folder_id == state.id)
+        )
+        if count != selected.exists:  # something was expunged: find out what
+            _forget(db, state, _cached_uids(db, state) - set(conn.client.search("ALL")))
+
+
+def _compare_all(db: Session, conn: ImapConnection, state: MailFolderState) -> None:
+    """RFC 3501 fallback: every UID and flag, compared with the cache."""
+    server, _ = conn.fetch_range("1:*", ["UID", "FLAGS"])
+    cached = _cached_uids(db, state)
+    _forget(db, state, cached - set(server))
+    _update_flags(db, state, {uid: d for uid, d in server.items() if uid in cached})
+    _fetch_new(db, conn, state, sorted(set(server) - cached, reverse=True))
+
+
+def _update_flags(db: Session, state: MailFolderState, changes: dict[int, Any]) -> None:
+    for uid, data in changes.items():
+        values = flag_columns(data.get(b"FLAGS", ()))
+        if b"MODSEQ" in data:
+            values["modseq"] = _modseq(data)
+        db.execute(
+            update(MailEnvelope)
+            .where(MailEnvelope.folder_id == state.id, MailEnvelope.uid == uid)
+            .values(**values)
+        )
+
+
+def _forget(db: Session, state: MailFolderState, uids: Iterable[int]) -> None:
+    gone = list(uids)
+    for start in range(0, len(gone), 500):
+        db.execute(
+            delete(MailEnvelope).where(
+                MailEnvelope.folder_id == state.id, MailEnvelope.uid.in_(gone[start : start + 500])
+            )
+        )
+
+
+def apply_flags(
+    db: Session, *, state: MailFolderState, uids: Iterable[int], **values: bool
+) -> None:
+    """Record in the cache a flag change this app just made on the server."""
+    ids = list(uids)
+    for start in range(0, len(ids), 500):
+        db.execute(
+            update(MailEnvelope)
+            .where(
+                MailEnvelope.folder_id == state.id, MailEnvelope.uid.in_(ids[start : start + 500])
+            )
+            .values(**values)
+        )
+
+
+def forget_messages(db: Session, *, state: MailFolderState, uids: Iterable[int]) -> None:
+    """Drop from the cache messages this app just moved or deleted on the server."""
+    _forget(db, state, uids)

@@ -1,0 +1,90 @@
+// Mail list enhancements: select all, shift-click ranges, keyboard shortcuts. Works without it.
+"use strict";
+
+const rows = () => Array.from(document.querySelectorAll("tr.message-row"));
+let cursor = -1;
+let lastChecked = null;
+
+document.addEventListener("change", (event) => {
+  const box = event.target;
+  if (box.classList && box.classList.contains("select-all")) {
+    document.querySelectorAll("input[name=uid]").forEach((b) => { b.checked = box.checked; });
+  }
+});
+
+document.addEventListener("click", (event) => {
+  const box = event.target;
+  if (!(box instanceof HTMLInputElement) || box.name !== "uid") return;
+  const boxes = Array.from(document.querySelectorAll("input[name=uid]"));
+  if (event.shiftKey && lastChecked) {
+    const [a, b] = [boxes.indexOf(lastChecked), boxes.indexOf(box)].sort((x, y) => x - y);
+    boxes.slice(a, b + 1).forEach((b2) => { b2.checked = box.checked; });
+  }
+  lastChecked = box;
+});
+
+function moveCursor(step) {
+  const list = rows();
+  if (!list.length) return;
+  if (cursor >= 0 && list[cursor]) list[cursor].classList.remove("selected-row");
+  cursor = Math.max(0, Math.min(list.length - 1, cursor + step));
+  list[cursor].classList.add("selected-row");
+  list[cursor].scrollIntoView({ block: "nearest" });
+}
+
+function act(action) {
+  const form = document.querySelector("form.message-list-form");
+  if (!form) return;
+  const list = rows();
+  if (!form.querySelector("input[name=uid]:checked") && list[cursor]) {
+    list[cursor].querySelector("input[name=uid]").checked = true;
+  }
+  const button = form.querySelector(`button[value="${action}"]`);
+  if (button) button.click();
+}
+
+let pendingG = false;
+
+function toggleHelp() {
+  const help = document.getElementById("shortcut-help");
+  if (help) help.hidden = !help.hidden;
+}
+
+document.addEventListener("keydown", (event) => {
+  const target = event.target;
+  if (event.ctrlKey || event.metaKey || event.altKey) return;
+  if (target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement) return;
+  const list = rows();
+  if (pendingG) {
+    pendingG = false;
+    if (event.key === "i") { location.href = "/mail/INBOX"; return; }
+  }
+  switch (event.key) {
+    case "g": pendingG = true; break;
+    case "?": toggleHelp(); break;
+    case "Escape": { const help = document.getElementById("shortcut-help"); if (help) help.hidden = true; break; }
+    case "n": { const older = document.querySelector(".message-nav .older-link"); if (older) older.click(); break; }
+    case "p": { const newer = document.querySelector(".message-nav .newer-link"); if (newer) newer.click(); break; }
+    case "j": moveCursor(1); break;
+    case "k": moveCursor(-1); break;
+    case "o": case "Enter": {
+      const link = list[cursor] && list[cursor].querySelector(".subject a");
+      if (link) link.click();
+      break;
+    }
+    case "/": {
+      const box = document.querySelector(".mail-search input[type=search]");
+      if (box) { event.preventDefault(); box.focus(); }
+      break;
+    }
+    case "e": act("archive"); break;
+    case "#": act("delete"); break;
+    case "s": act("flag"); break;
+    case "u": {
+      const back = document.querySelector(".message-nav .back-link");
+      if (back) back.click();
+      break;
+    }
+    default: return;
+  }
+});
