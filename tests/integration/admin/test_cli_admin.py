@@ -1,0 +1,82 @@
+"""`hamkar admin ...` through the real console script, against the test mail stack."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from imapclient.exceptions import LoginError
+
+from tests.conftest import MailStackInfo
+from tests.integration.directory.mailhelpers import imap_login, unique_domain
+
+HAMKAR = shutil.which("hamkar") or str(Path(__file__).resolve().parents[3] / ".venv/bin/hamkar")
+
+
+def hamkar(
+    mailstack: MailStackInfo, *args: str, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    settings = mailstack.settings
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HAMKAR_")}
+    env.update(
+        HAMKAR_DATA_DIR=str(settings.data_dir),
+        HAMKAR_MAILSTACK_DIR=str(settings.effective_mailstack_dir),
+        HAMKAR_IMAP_PORT=str(settings.imap_port),
+        HAMKAR_MAILSTACK_LMTP_PORT=str(settings.mailstack_lmtp_port),
+    )
+    return subprocess.run(
+        [HAMKAR, "admin", *args],
+        input=stdin,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_cli_creates_a_working_account_disables_it_and_audits(mailstack: MailStackInfo) -> None:
+    domain = unique_domain()
+    slug = domain.replace(".", "-")
+    assert hamkar(mailstack, "org-create", slug, "CLI Org").returncode == 0
+    added = hamkar(mailstack, "domain-add", slug, domain)
+    assert added.returncode == 0, added.stderr
+    created = hamkar(
+        mailstack,
+        "account-create",
+        f"kim@{domain}",
+        "--name",
+        "Kim",
+        "--password-stdin",
+        stdin="Cli-pass-1234\n",
+    )
+    assert created.returncode == 0, created.stderr
+    imap_login(mailstack.settings, f"kim@{domain}", "Cli-pass-1234").logout()
+
+    listed = hamkar(mailstack, "account-list", slug).stdout
+    assert f"kim@{domain}\tperson\tenabled" in listed and f"info@{domain}\trole" in listed
+    assert hamkar(mailstack, "account-disable", f"kim@{domain}").returncode == 0
+    with pytest.raises(LoginError):
+        imap_login(mailstack.settings, f"kim@{domain}", "Cli-pass-1234")
+
+    log = hamkar(mailstack, "audit-export", slug).stdout
+    assert "account.create" in log and "account.disable" in log and "cli:" in log
+
+
+def test_cli_refuses_bad_input_with_a_clear_message(mailstack: MailStackInfo) -> None:
+    result = hamkar(
+        mailstack,
+        "account-create",
+        "x@not-hosted.example",
+        "--password-stdin",
+        stdin="Cli-pass-1234\n",
+    )
+    assert result.returncode == 1 and "No such object" in result.stderr
+    domain = unique_domain()
+    hamkar(mailstack, "org-create", domain.replace(".", "-"), "Org")
+    hamkar(mailstack, "domain-add", domain.replace(".", "-"), domain)
+    short = hamkar(mailstack, "account-create", f"a@{domain}", "--password-stdin", stdin="x\n")
+    assert short.returncode == 1 and "at least 10 characters" in short.stderr
