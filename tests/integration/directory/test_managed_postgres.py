@@ -1,0 +1,88 @@
+"""Managed mode on PostgreSQL: Dovecot's pgsql passdb/userdb and Postfix's pgsql maps.
+
+A stack of its own (ports moved past the suite's and test_mailstack's), reading a fresh
+PostgreSQL database that Hamkar migrated.
+"""
+
+from __future__ import annotations
+
+import shutil
+import smtplib
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from imapclient.exceptions import LoginError
+
+from app.db import make_engine, make_session_factory
+from app.directory import accounts, addresses, service
+from app.mailstack import MailStack
+from app.migrate import upgrade
+from app.settings import Settings
+from tests.conftest import PORT_OFFSET, base_settings
+from tests.integration.directory.mailhelpers import (
+    imap_login,
+    inbox_subjects,
+    send_via_postfix,
+    wait_for,
+)
+
+OFFSET = PORT_OFFSET + 700
+PASSWORD = "Postgres-pass-1"
+
+
+@pytest.fixture(scope="module")
+def pg_stack(postgres_url: str) -> Iterator[Settings]:
+    """A mail stack in managed mode on PostgreSQL."""
+    directory = Path(tempfile.mkdtemp(prefix="hamkar-pg-ms-", dir="/tmp"))
+    directory.chmod(0o755)
+    stack_dir = directory / "stack"
+    settings = base_settings(
+        directory / "app",
+        stack_dir,
+        database_url=postgres_url,
+        imap_port=10143 + OFFSET,
+        smtp_port=10587 + OFFSET,
+        mailstack_imaps_port=10993 + OFFSET,
+        mailstack_lmtp_port=10024 + OFFSET,
+        mailstack_sieve_port=14190 + OFFSET,
+        mailstack_smtp_in_port=10025 + OFFSET,
+        mailstack_submissions_port=10465 + OFFSET,
+    )
+    upgrade(settings)
+    stack = MailStack(settings)
+    try:
+        stack.start()
+        yield settings
+    finally:
+        stack.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def test_postgres_managed_account_logs_in_receives_and_is_disabled(pg_stack: Settings) -> None:
+    engine = make_engine(pg_stack)
+    domain = f"pg{uuid.uuid4().hex[:8]}.test"
+    with make_session_factory(engine)() as db:
+        org = service.create_organization(db, name="PG", slug=domain.replace(".", "-"), domains=[])
+        service.add_domain(db, organization=org, name=domain, role_mailboxes=True)
+        eve = service.create_account(
+            db, email=f"eve@{domain}", organization_id=org.id, password=PASSWORD, quota_mb=20
+        )
+        addresses.add_alias(db, account=eve, address=f"e@{domain}")
+        db.commit()
+
+        imap_login(pg_stack, eve.email, PASSWORD).logout()
+        send_via_postfix(pg_stack, [f"e@{domain}"], "via alias on postgres")
+        assert wait_for(
+            lambda: "via alias on postgres" in inbox_subjects(pg_stack, eve.email, PASSWORD)
+        )
+
+        accounts.set_enabled(db, account=eve, enabled=False)
+        db.commit()
+        with pytest.raises(LoginError):
+            imap_login(pg_stack, eve.email, PASSWORD)
+        with pytest.raises(smtplib.SMTPRecipientsRefused):
+            send_via_postfix(pg_stack, [eve.email], "after disable")
+    engine.dispose()
