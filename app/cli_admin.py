@@ -91,6 +91,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p = action("accounts-import", _import, "create accounts from a CSV file")
     p.add_argument("org")
     p.add_argument("file", type=Path)
+    action("purge", _purge, "remove deleted accounts whose retention is over, with their mail")
     p = action("audit-export", _audit_export, "print an organization's audit log as CSV")
     p.add_argument("org")
 
@@ -274,3 +275,8 @@ def _import(db: Session, actor: Account, a: argparse.Namespace, s: Settings) -> 
 
 def _audit_export(db: Session, actor: Account, a: argparse.Namespace, s: Settings) -> str:
     return audit.to_csv(audit.entries(db, organization_id=_org(db, a.org).id, limit=1_000_000))
+
+
+def _purge(db: Session, actor: Account, a: argparse.Namespace, s: Settings) -> str:
+    purged = service.purge_due_accounts(db, actor=actor, stack=MailStack(s))
+    return "\n".join(f"purged {email}" for email in purged) or "nothing to purge"

@@ -106,6 +106,21 @@ class MailStack:
         """Remove every right ``grantee`` has on ``owner``'s folder."""
         self._run("acl-delete", owner, folder, grantee)
 
+    def quota_usage(self, email: str) -> tuple[int, int | None]:
+        """Storage used and its limit in KiB (limit None: unlimited), as Dovecot counts it."""
+        result = self._invoke("quota-get", email, timeout=_COMMAND_TIMEOUT)
+        if result.returncode != 0:
+            raise MailStackError(f"mailstack quota-get failed: {result.stderr.strip()}")
+        for line in result.stdout.splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[0] == "STORAGE" and parts[1].isdigit():
+                return int(parts[1]), int(parts[2]) if parts[2].isdigit() else None
+        raise MailStackError(f"mailstack quota-get: no storage quota for {email}")
+
+    def purge_mail(self, email: str) -> None:
+        """Remove the mail directory of a deleted user for good."""
+        self._run("purge-mail", email)
+
     def install_deps(self) -> None:
         """Install the Debian packages the stack needs (as root, with apt-get)."""
         self._run("install-deps", timeout=_INSTALL_TIMEOUT)

@@ -9,6 +9,8 @@
 #                                     e.g. userdb_quota_rule=*:storage=100M (new domains are hosted)
 #   acl-set OWNER FOLDER GRANTEE RIGHTS...   doveadm acl set (GRANTEE: an address or a doveadm id)
 #   acl-delete OWNER FOLDER GRANTEE   doveadm acl delete
+#   quota-get USER                    print "STORAGE <used KiB> <limit KiB|->" (doveadm quota get)
+#   purge-mail USER                   remove a deleted user's mail directory for good
 #   install-deps                      apt-get install the Debian packages (root)
 #
 # Configuration comes only from the environment (`hamkar mailstack` sets it from Settings):
@@ -711,11 +713,30 @@ cmd_acl_delete() {
   log "acl on $owner/$folder: $grantee removed"
 }
 
+cmd_quota_get() {
+  [ $# -eq 1 ] || die "usage: $PROG quota-get USER"
+  require_root
+  [ -n "$(dovecot_pid || true)" ] || die "dovecot is not running for $DIR"
+  doveadm -f tab -c "$CONF" quota get -u "${1,,}" </dev/null \
+    | awk -F'\t' '$2 == "STORAGE" { print "STORAGE", $3, ($4 == "" ? "-" : $4) }'
+}
+
+cmd_purge_mail() {
+  [ $# -eq 1 ] || die "usage: $PROG purge-mail USER"
+  require_root
+  local user=${1,,}
+  [[ "$user" =~ ^[a-z0-9._+-]+@[a-z0-9.-]+\.[a-z]+$ ]] || die "bad address: $user"
+  local home="$DIR/mail/${user#*@}/${user%@*}"
+  [ -d "$home" ] || { log "no mail for $user"; return 0; }
+  rm -rf -- "$home"
+  log "mail of $user removed"
+}
+
 [ $# -ge 1 ] || usage
 CMD=$1; shift
 case "$CMD" in
   install-deps) cmd_install_deps ;;
-  start|stop|status|adduser|acl-set|acl-delete)
+  start|stop|status|adduser|acl-set|acl-delete|quota-get|purge-mail)
     load_settings
     case "$CMD" in
       start) cmd_start ;;
@@ -724,6 +745,8 @@ case "$CMD" in
       adduser) cmd_adduser "$@" ;;
       acl-set) cmd_acl_set "$@" ;;
       acl-delete) cmd_acl_delete "$@" ;;
+      quota-get) cmd_quota_get "$@" ;;
+      purge-mail) cmd_purge_mail "$@" ;;
     esac ;;
   *) usage ;;
 esac

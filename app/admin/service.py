@@ -345,6 +345,23 @@ def delete_domain(db: Session, *, actor: Account, domain_id: int) -> None:
     )
 
 
+def purge_due_accounts(db: Session, *, actor: Account, stack: MailStack | None) -> list[str]:
+    """Remove accounts whose retention period is over, with their mail; returns addresses."""
+    rights.require_admin(actor)
+    purged: list[str] = []
+    for account in accounts.accounts_due_for_purge(db):
+        if actor.role != "platform_admin" and account.organization_id != actor.organization_id:
+            continue
+        if stack is not None and account.managed:
+            stack.purge_mail(account.email)
+        before = audit.snapshot(account)
+        organization_id = account.organization_id
+        accounts.purge_account(db, account=account)
+        _audit(db, actor, organization_id, "account.purge", account.email, before, None)
+        purged.append(account.email)
+    return purged
+
+
 def _audit(
     db: Session,
     actor: Account,

@@ -18,7 +18,7 @@ from app.directory.accounts import DEFAULT_RETENTION_DAYS
 from app.directory.models import Account, Domain
 from app.directory.service import common_timezones
 from app.errors import DomainError, Invalid, TooLarge
-from app.mailstack import MailStack
+from app.mailstack import MailStack, MailStackError
 from app.web.deps import Page, UserPageDep
 
 router = APIRouter(prefix="/admin")
@@ -185,6 +185,7 @@ def account_page(page: AdminDep, account_id: int, saved: bool = False) -> Respon
     account = service.account_for(page.db, actor=_actor(page), account_id=account_id)
     return page.render(
         "admin/account.html",
+        usage=_quota_usage(page, account),
         section="admin",
         tab="accounts",
         account=account,
@@ -194,6 +195,16 @@ def account_page(page: AdminDep, account_id: int, saved: bool = False) -> Respon
         retention_days=DEFAULT_RETENTION_DAYS,
         roles=rights.ROLES,
     )
+
+
+def _quota_usage(page: Page, account: Account) -> tuple[int, int | None] | None:
+    """Storage used and limit in KiB from the mail server, None when it cannot tell."""
+    if not account.managed or account.deleted_at is not None or not account.enabled:
+        return None
+    try:
+        return _stack(page).quota_usage(account.email)
+    except MailStackError:
+        return None
 
 
 @router.post("/accounts/{account_id}")

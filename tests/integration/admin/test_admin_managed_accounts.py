@@ -9,8 +9,11 @@ import pytest
 from imapclient.exceptions import LoginError
 from starlette.testclient import TestClient
 
+from app.admin import service
+from app.db import make_engine, make_session_factory
+from app.directory import service as directory
 from tests.conftest import MailStackInfo
-from tests.integration.admin.conftest import Tenant, sign_in
+from tests.integration.admin.conftest import PASSWORD, Tenant, sign_in
 from tests.integration.directory.mailhelpers import (
     imap_login,
     inbox_subjects,
@@ -61,6 +64,7 @@ def test_admin_created_account_logs_in_receives_mail_and_alias_then_is_disabled(
 
     page = stack_client.get(account_path)
     assert "nb@" in page.text
+    assert "Mailbox usage:" in page.text and "of 100.0 MB" in page.text
     disabled = stack_client.post(
         f"{account_path}/enabled",
         data={"csrf_token": token, "enabled": "0"},
@@ -118,3 +122,40 @@ def test_address_in_another_organizations_domain_is_refused(
     )
     assert response.status_code == 400
     assert "does not belong to this organization" in response.text
+
+
+def test_deleted_account_keeps_mail_until_purge_then_address_is_free(
+    mailstack: MailStackInfo, tenants: tuple[Tenant, Tenant], stack_client: TestClient
+) -> None:
+    acme, _ = tenants
+    settings = mailstack.settings
+    token = sign_in(stack_client, acme.admin)
+    send_via_postfix(settings, [acme.user], "before delete")
+    assert wait_for(lambda: "before delete" in inbox_subjects(settings, acme.user, PASSWORD))
+    deleted = stack_client.post(
+        f"/admin/accounts/{acme.user_id}/delete",
+        data={"csrf_token": token, "retention_days": "0"},
+        follow_redirects=False,
+    )
+    assert deleted.status_code == 303
+    assert "mail kept until" in stack_client.get(f"/admin/accounts/{acme.user_id}").text
+    with pytest.raises(LoginError):
+        imap_login(settings, acme.user, PASSWORD)
+    local, domain = acme.user.split("@")
+    home = settings.effective_mailstack_dir / "mail" / domain / local
+    assert home.is_dir()  # kept during retention
+
+    engine = make_engine(settings)
+    with make_session_factory(engine)() as db:
+        actor = directory.find_account(db, email=acme.admin)
+        assert actor is not None
+        assert service.purge_due_accounts(db, actor=actor, stack=mailstack.stack) == [acme.user]
+        db.commit()
+        assert not home.exists()
+        again = directory.create_account(
+            db, email=acme.user, organization_id=acme.organization_id, password=PASSWORD
+        )
+        db.commit()
+        assert again.id != acme.user_id
+    engine.dispose()
+    assert inbox_subjects(settings, acme.user, PASSWORD) == []

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from email.message import EmailMessage
 
 from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
 
 from app.settings import Settings
 
@@ -32,10 +33,16 @@ def imap_login(settings: Settings, user: str, password: str) -> IMAPClient:
 
 
 def inbox_subjects(settings: Settings, user: str, password: str) -> list[str]:
-    """Subjects in the user's INBOX."""
+    """Subjects in the user's INBOX (empty while Dovecot is still creating a new mailbox)."""
     client = imap_login(settings, user, password)
     try:
-        client.select_folder("INBOX", readonly=True)
+        try:
+            client.select_folder("INBOX", readonly=True)
+        except IMAPClientError as exc:
+            # first delivery and first login race to create INBOX: "[ALREADYEXISTS]"
+            if "ALREADYEXISTS" in str(exc):
+                return []
+            raise
         uids = client.search("ALL")
         if not uids:
             return []
