@@ -74,3 +74,14 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 15.0) -> bool:
 def unique_domain() -> str:
     """A fresh domain name, so tests sharing the stack's database never collide."""
     return f"m{uuid.uuid4().hex[:10]}.test"
+
+
+def submit(settings: Settings, login: str, password: str, sender: str, to: str) -> None:
+    """Send through Postfix's submission port, authenticated as ``login``."""
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = sender, to, f"from {sender}"
+    msg.set_content("Hello.\n")
+    with smtplib.SMTP("127.0.0.1", settings.smtp_port, timeout=10) as smtp:
+        smtp.starttls(context=tls(settings))
+        smtp.login(login, password)
+        smtp.send_message(msg, from_addr=sender, to_addrs=[to])

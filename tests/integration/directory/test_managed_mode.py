@@ -24,6 +24,7 @@ from tests.integration.directory.mailhelpers import (
     imap_login,
     inbox_subjects,
     send_via_postfix,
+    submit,
     unique_domain,
     wait_for,
 )
@@ -201,3 +202,34 @@ def test_role_mailbox_member_sees_its_folders_after_hamkar_sets_the_acl(
     assert wait_for(lambda: f"customer {tag}" in shared_inbox())
     revoke_role_access(mailstack.stack, role_email=info.email, member_email=jane.email)
     assert shared_inbox() == []
+
+
+def test_only_owners_and_send_as_members_may_send_from_managed_addresses(
+    mailstack: MailStackInfo, stack_db: Session, org: tuple[Organization, str]
+) -> None:
+    organization, domain = org
+    settings = mailstack.settings
+    sales = service.find_account(stack_db, email=f"sales@{domain}")
+    assert sales is not None
+    jane, joe = (
+        service.create_account(
+            stack_db, email=f"{n}@{domain}", organization_id=organization.id, password=PASSWORD
+        )
+        for n in ("jane", "joe")
+    )
+    addresses.add_alias(stack_db, account=jane, address=f"j@{domain}")
+    roles.set_role_member(stack_db, role=sales, member=jane, can_send_as=True)
+    roles.set_role_member(stack_db, role=sales, member=joe, can_send_as=False)
+    stack_db.commit()
+    target = f"info@{domain}"
+
+    submit(settings, jane.email, PASSWORD, jane.email, target)
+    submit(settings, jane.email, PASSWORD, f"j@{domain}", target)
+    submit(settings, jane.email, PASSWORD, sales.email, target)
+    for sender in (sales.email, jane.email):  # joe may read sales@, not send as it
+        with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+            submit(settings, joe.email, PASSWORD, sender, target)
+        code, reply = refused.value.recipients[target]
+        assert code == 553 and b"not owned by user" in reply
+    # passwd-file users are not restricted by Hamkar's map
+    submit(settings, "alice@example.com", TEST_PASSWORD, "alice@example.com", target)
