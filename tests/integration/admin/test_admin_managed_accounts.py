@@ -18,6 +18,7 @@ from tests.integration.directory.mailhelpers import (
     imap_login,
     inbox_subjects,
     send_via_postfix,
+    submit,
     wait_for,
 )
 
@@ -159,3 +160,40 @@ def test_deleted_account_keeps_mail_until_purge_then_address_is_free(
         assert again.id != acme.user_id
     engine.dispose()
     assert inbox_subjects(settings, acme.user, PASSWORD) == []
+
+
+def test_role_member_added_in_the_ui_sees_the_mailbox_and_may_send_as_it(
+    mailstack: MailStackInfo, tenants: tuple[Tenant, Tenant], stack_client: TestClient
+) -> None:
+    acme, _ = tenants
+    settings = mailstack.settings
+    token = sign_in(stack_client, acme.admin)
+    info = f"info@{acme.domain}"
+    added = stack_client.post(
+        f"/admin/accounts/{acme.role_id}/members",
+        data={"csrf_token": token, "member": acme.user, "can_send_as": "1"},
+        follow_redirects=False,
+    )
+    assert added.status_code == 303
+    assert acme.user in stack_client.get(f"/admin/accounts/{acme.role_id}").text
+    client = imap_login(settings, acme.user, PASSWORD)
+    try:
+        names = [name for _, _, name in client.list_folders("shared/")]
+        assert f"shared/{info}/INBOX" in names
+    finally:
+        client.logout()
+    submit(settings, acme.user, PASSWORD, info, acme.admin)
+
+    removed = stack_client.post(
+        f"/admin/accounts/{acme.role_id}/members",
+        data={"csrf_token": token, "member": acme.user, "remove": "1"},
+        follow_redirects=False,
+    )
+    assert removed.status_code == 303
+    client = imap_login(settings, acme.user, PASSWORD)
+    try:
+        assert not [n for _, _, n in client.list_folders("shared/") if info in n]
+    finally:
+        client.logout()
+    with pytest.raises(smtplib.SMTPRecipientsRefused):
+        submit(settings, acme.user, PASSWORD, info, acme.admin)
