@@ -15,13 +15,14 @@ from pathlib import Path
 
 import pytest
 from imapclient.exceptions import LoginError
+from sqlalchemy import create_engine, text
 
 from app.db import make_engine, make_session_factory
 from app.directory import accounts, addresses, service
 from app.mailstack import MailStack
 from app.migrate import upgrade
 from app.settings import Settings
-from tests.conftest import PORT_OFFSET, base_settings
+from tests.conftest import PG_ADMIN_URL, PORT_OFFSET, base_settings
 from tests.integration.directory.mailhelpers import (
     imap_login,
     inbox_subjects,
@@ -34,8 +35,22 @@ PASSWORD = "Postgres-pass-1"
 
 
 @pytest.fixture(scope="module")
-def pg_stack(postgres_url: str) -> Iterator[Settings]:
+def own_postgres(postgres_url: str) -> Iterator[str]:
+    """A PostgreSQL database of this module's own (the shared one must stay empty)."""
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"hamkar_ms_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield postgres_url.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def pg_stack(own_postgres: str) -> Iterator[Settings]:
     """A mail stack in managed mode on PostgreSQL."""
+    postgres_url = own_postgres
     directory = Path(tempfile.mkdtemp(prefix="hamkar-pg-ms-", dir="/tmp"))
     directory.chmod(0o755)
     stack_dir = directory / "stack"
