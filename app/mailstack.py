@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from app.settings import Settings
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "mailstack.sh"
+POLICYD = Path(__file__).resolve().parent / "directory" / "policyd.py"
 
 # Installing the Debian packages may take minutes; every other command takes seconds.
 _INSTALL_TIMEOUT = 1800.0
@@ -141,6 +142,8 @@ class MailStack:
         env["MAILSTACK_DIR"] = str(self.directory)
         env["MAILSTACK_EXTERNAL"] = self.external
         env.update(self.database)
+        # the group send-policy service Postfix spawns (standard library + psycopg only)
+        env["MAILSTACK_POLICYD"] = str(POLICYD)
         for name, port in self._ports.items():
             env[f"MAILSTACK_{name.upper()}_PORT"] = str(port)
         return env

@@ -22,6 +22,8 @@
 # Managed mode (Hamkar's database is the account source; passwd-file users keep working):
 #   MAILSTACK_DB_DRIVER=sqlite|pgsql|none  MAILSTACK_DB_PATH (sqlite)
 #   MAILSTACK_DB_HOST MAILSTACK_DB_PORT MAILSTACK_DB_NAME MAILSTACK_DB_USER MAILSTACK_DB_PASSWORD
+#   MAILSTACK_POLICYD=path/to/policyd.py: the group send-policy service Postfix spawns
+#     (copied into MAILSTACK_DIR, run by Debian's /usr/bin/python3 as user nobody; optional)
 set -euo pipefail
 
 PROG=mailstack.sh
@@ -29,7 +31,7 @@ die() { echo "$PROG: $*" >&2; exit 1; }
 log() { echo "$PROG: $*"; }
 
 PACKAGES="dovecot-imapd dovecot-lmtpd dovecot-sieve dovecot-managesieved dovecot-fts-xapian
-  dovecot-sqlite dovecot-pgsql postfix postfix-sqlite postfix-pgsql openssl"
+  dovecot-sqlite dovecot-pgsql postfix postfix-sqlite postfix-pgsql python3 python3-psycopg openssl"
 PACKAGES=$(echo $PACKAGES)
 APT_CMD="DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $PACKAGES"
 MAIL_USER=mail   # Dovecot refuses uid 0 for mail; Debian's `mail` (uid 8) owns every mailbox
@@ -62,6 +64,7 @@ load_settings() {
   [ -n "$FIRST_DOMAIN" ] || die "MAILSTACK_DOMAINS is empty"
   SINK_USER=sink@$FIRST_DOMAIN
   PW_SCHEME=${MAILSTACK_PW_SCHEME:-SHA512-CRYPT}
+  [[ "${MAILSTACK_POLICYD:-}" =~ ^[A-Za-z0-9._/-]*$ ]] || die "MAILSTACK_POLICYD: only plain paths"
   DB_DRIVER=${MAILSTACK_DB_DRIVER:-none}
   case "$DB_DRIVER" in
     none) ;;
@@ -354,8 +357,8 @@ check_database() {
 write_sql_conf() {
   local f connect head
   if [ "$DB_DRIVER" = none ]; then
-    rm -f "$DIR/dovecot-sql.conf.ext"
-    for f in domains mailbox alias alias-self domain-ok external sender-login; do rm -f "$PFDIR/sql-$f.cf"; done
+    rm -f "$DIR/dovecot-sql.conf.ext" "$DIR/policyd.conf"
+    for f in domains mailbox alias alias-self domain-ok external sender-login group-policy; do rm -f "$PFDIR/sql-$f.cf"; done
     return 0
   fi
   if [ "$DB_DRIVER" = sqlite ]; then connect=$DB_PATH
@@ -383,6 +386,10 @@ EOF
   pf_sql alias-self "SELECT email FROM hamkar_mail_user WHERE email = '%s'" "$head"
   pf_sql domain-ok "SELECT 'OK' FROM hamkar_mail_domain WHERE name = '%s'" "$head"
   pf_sql sender-login "SELECT login FROM hamkar_sender_login WHERE address = '%s'" "$head"
+  # restricted groups go through the policy service (restriction class below)
+  pf_sql group-policy "SELECT 'hamkar_group_policy' FROM hamkar_mail_group WHERE address = '%s' AND send_policy <> 'anyone'" "$head"
+  printf 'driver = %s\nconnect = %s\n' "$DB_DRIVER" "$connect" | put "$DIR/policyd.conf"
+  chown root:nogroup "$DIR/policyd.conf"; chmod 640 "$DIR/policyd.conf"
   # the sink catch-all, for domains neither Hamkar nor MAILSTACK_DOMAINS host (a regexp
   # cannot know Hamkar's domains: it would swallow mail to disabled or unknown users there)
   local static
@@ -419,6 +426,7 @@ write_postfix_conf() {
   printf 'if !/@(%s)$/\n/^/ HOLD external recipient\nendif\n' "$alt" | put "$PFDIR/external-hold.regexp"
   alias_maps="texthash:$PFDIR/valias"
   local mailbox_maps="texthash:$PFDIR/vmailbox" domain_maps=$doms sql="" sender_logins=""
+  local group_check="" policy_service=""
   [ "$DB_DRIVER" = none ] || sql=$DB_DRIVER
   if [ -n "$sql" ]; then
     alias_maps="$alias_maps, $sql:$PFDIR/sql-alias.cf, $sql:$PFDIR/sql-alias-self.cf"
@@ -427,6 +435,14 @@ write_postfix_conf() {
     # managed addresses (and role mailboxes) may only be used by their owners on submission;
     # passwd-file users have no entry, so they are not restricted
     sender_logins="$sql:$PFDIR/sql-sender-login.cf"
+    if [ -n "${MAILSTACK_POLICYD:-}" ]; then
+      [ -r "$MAILSTACK_POLICYD" ] || die "MAILSTACK_POLICYD $MAILSTACK_POLICYD is not readable"
+      # a copy nobody can read (the source may sit under /root); Debian's python, whose
+      # python3-psycopg reaches PostgreSQL
+      install -m 644 -o root -g root "$MAILSTACK_POLICYD" "$DIR/hamkar-policyd.py"
+      group_check="check_recipient_access $sql:$PFDIR/sql-group-policy.cf,"
+      policy_service="hamkar-policy unix - n n - 0 spawn user=nobody argv=/usr/bin/python3 -I $DIR/hamkar-policyd.py $DIR/policyd.conf"
+    fi
   fi
   case "$EXTERNAL" in
     sink)
@@ -485,7 +501,10 @@ smtpd_tls_key_file = $DIR/tls/key.pem
 smtpd_tls_security_level = may
 smtpd_tls_auth_only = no
 smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination
-smtpd_recipient_restrictions = $hold_check permit
+smtpd_recipient_restrictions = $hold_check $group_check permit
+smtpd_restriction_classes = hamkar_group_policy
+hamkar_group_policy = check_policy_service unix:private/hamkar-policy
+hamkar-policy_time_limit = 60s
 
 # test-friendly: no error sleeps, short queue times
 smtpd_banner = \$myhostname ESMTP mailstack
@@ -531,6 +550,7 @@ lmtp      unix  - - n -     - lmtp
 anvil     unix  - - n -     1 anvil
 scache    unix  - - n -     1 scache
 postlog   unix-dgram n - n - 1 postlogd
+$policy_service
 EOF
 }
 

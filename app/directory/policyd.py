@@ -53,12 +53,17 @@ def decide(request: dict[str, str], query: Query) -> str:
 
 def connect(config: Path) -> Query:
     """A query function over the configured database, read-only."""
-    settings = dict(line.split("=", 1) for line in config.read_text().splitlines() if "=" in line)
-    driver = settings.get("driver", "").strip()
-    target = settings.get("connect", "").strip()
+    settings: dict[str, str] = {}
+    for line in config.read_text().splitlines():
+        name, sep, value = line.partition("=")
+        if sep:
+            settings[name.strip()] = value.strip()
+    driver, target = settings.get("driver", ""), settings.get("connect", "")
     if driver == "sqlite":
         db = sqlite3.connect(f"file:{target}?mode=ro", uri=True, timeout=10)
         return lambda sql, params: db.execute(sql, params).fetchall()
+    if driver != "pgsql":
+        raise ValueError(f"unknown driver {driver!r}")
     import psycopg
 
     pg = psycopg.connect(target, autocommit=True)

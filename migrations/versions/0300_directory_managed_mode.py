@@ -25,6 +25,8 @@ VIEW_NAMES = (
     "hamkar_mail_domain",
     "hamkar_mail_alias",
     "hamkar_sender_login",
+    "hamkar_mail_group",
+    "hamkar_group_sender",
 )
 MAIL_VIEWS = (
     # Mailboxes: enabled, managed, not deleted. password is NULL for mailboxes nobody logs in
@@ -81,6 +83,16 @@ MAIL_VIEWS = (
       FROM role_member rm JOIN account r ON r.id = rm.role_account_id
       JOIN account p ON p.id = rm.member_account_id
       WHERE rm.can_send_as AND r.managed AND r.enabled AND p.enabled""",
+    # Groups and who may send to them (the policy service, app/directory/policyd.py).
+    "CREATE VIEW hamkar_mail_group AS SELECT address, send_policy FROM mail_group",
+    """CREATE VIEW hamkar_group_sender AS
+    SELECT g.address AS address, a.email AS login
+      FROM mail_group g JOIN account a ON a.organization_id = g.organization_id
+      WHERE g.send_policy = 'organization' AND a.enabled AND a.deleted_at IS NULL
+    UNION SELECT g.address, a.email
+      FROM mail_group g JOIN group_member gm ON gm.group_id = g.id
+      JOIN account a ON a.id = gm.account_id
+      WHERE g.send_policy = 'members' AND a.enabled AND a.deleted_at IS NULL""",
 )
 
 

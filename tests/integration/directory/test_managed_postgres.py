@@ -18,7 +18,7 @@ from imapclient.exceptions import LoginError
 from sqlalchemy import create_engine, text
 
 from app.db import make_engine, make_session_factory
-from app.directory import accounts, addresses, service
+from app.directory import accounts, addresses, groups, service
 from app.mailstack import MailStack
 from app.migrate import upgrade
 from app.settings import Settings
@@ -27,6 +27,7 @@ from tests.integration.directory.mailhelpers import (
     imap_login,
     inbox_subjects,
     send_via_postfix,
+    submit,
     wait_for,
 )
 
@@ -101,3 +102,29 @@ def test_postgres_managed_account_logs_in_receives_and_is_disabled(pg_stack: Set
         with pytest.raises(smtplib.SMTPRecipientsRefused):
             send_via_postfix(pg_stack, [eve.email], "after disable")
     engine.dispose()
+
+
+def test_postgres_group_policy_service_and_send_as(pg_stack: Settings) -> None:
+    engine = make_engine(pg_stack)
+    domain = f"pg{uuid.uuid4().hex[:8]}.test"
+    with make_session_factory(engine)() as db:
+        org = service.create_organization(db, name="PG", slug=domain.replace(".", "-"), domains=[])
+        service.add_domain(db, organization=org, name=domain)
+        ann, bob = (
+            service.create_account(
+                db, email=f"{n}@{domain}", organization_id=org.id, password=PASSWORD
+            )
+            for n in ("ann", "bob")
+        )
+        board = groups.create_group(
+            db, organization_id=org.id, address=f"board@{domain}", name="B", send_policy="members"
+        )
+        groups.add_member(db, group=board, address=ann.email)
+        db.commit()
+    engine.dispose()
+    submit(pg_stack, ann.email, PASSWORD, ann.email, board.address)
+    with pytest.raises(smtplib.SMTPRecipientsRefused):
+        submit(pg_stack, bob.email, PASSWORD, bob.email, board.address)
+    with pytest.raises(smtplib.SMTPRecipientsRefused):
+        submit(pg_stack, bob.email, PASSWORD, ann.email, f"ann@{domain}")  # not his address
+    assert wait_for(lambda: f"from {ann.email}" in inbox_subjects(pg_stack, ann.email, PASSWORD))
