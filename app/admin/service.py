@@ -100,10 +100,17 @@ def update_account(
     account_id: int,
     display_name: str,
     quota_mb: int | None,
+    manager_email: str = "",
+    capacity: int | None = None,
     **profile: str,
 ) -> Account:
-    """Change an account's directory fields and quota."""
+    """Change an account's directory fields, manager, capacity (rooms) and quota."""
     account = account_for(db, actor=actor, account_id=account_id)
+    manager = None
+    if manager_email.strip():
+        manager = service.find_account(db, email=manager_email)
+        if manager is None or manager.organization_id != account.organization_id:
+            raise Invalid("%(email)s does not exist in your organization.", email=manager_email)
     before = audit.snapshot(account)
     accounts.update_account(
         db,
@@ -111,10 +118,49 @@ def update_account(
         display_name=display_name,
         quota_mb=quota_mb,
         clear_quota=quota_mb is None,
+        manager=manager,
+        clear_manager=manager is None,
+        capacity=capacity,
         profile=profile,
     )
     _audit(db, actor, account.organization_id, "account.update", account.email, before, account)
     return account
+
+
+def restore_account(db: Session, *, actor: Account, account_id: int) -> Account:
+    """Undo a deletion during the retention period; the account comes back disabled."""
+    account = account_for(db, actor=actor, account_id=account_id)
+    before = audit.snapshot(account)
+    accounts.restore_account(db, account=account)
+    _audit(db, actor, account.organization_id, "account.restore", account.email, before, account)
+    return account
+
+
+def change_forward(
+    db: Session,
+    *,
+    actor: Account,
+    account_id: int,
+    destination: str,
+    keep_copy: bool = True,
+    remove: bool = False,
+) -> None:
+    """Add or remove a forwarding address of an account (the policy on outside addresses holds)."""
+    account = account_for(db, actor=actor, account_id=account_id)
+    if remove:
+        addresses.remove_forward(db, account=account, destination=destination)
+    else:
+        addresses.add_forward(db, account=account, destination=destination, keep_copy=keep_copy)
+    detail = {"forward": destination.strip().lower(), "keep_copy": keep_copy}
+    audit.record(
+        db,
+        actor=actor,
+        organization_id=account.organization_id,
+        action="forward.remove" if remove else "forward.add",
+        object_type="account",
+        object_label=account.email,
+        **({"before": detail} if remove else {"after": detail}),
+    )
 
 
 def reset_password(db: Session, *, actor: Account, account_id: int, password: str) -> None:

@@ -190,6 +190,8 @@ def account_page(page: AdminDep, account_id: int, saved: bool = False) -> Respon
         tab="accounts",
         account=account,
         aliases=addresses.list_aliases(page.db, account_id=account.id),
+        forwards=addresses.list_forwards(page.db, account_id=account.id),
+        manager=page.db.get(Account, account.manager_id) if account.manager_id else None,
         members=roles.role_members(page.db, role=account) if account.kind == "role" else [],
         saved=saved,
         retention_days=DEFAULT_RETENTION_DAYS,
@@ -218,14 +220,20 @@ def update_account(
     phone_work: Annotated[str, Form(max_length=80)] = "",
     phone_mobile: Annotated[str, Form(max_length=80)] = "",
     location: Annotated[str, Form(max_length=400)] = "",
+    manager_email: Annotated[str, Form(max_length=320)] = "",
+    capacity: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
-    """Save the account's directory fields and quota."""
+    """Save the account's directory fields, manager, capacity and quota."""
+    if capacity.strip() and not capacity.strip().isdigit():
+        raise Invalid("The capacity must be a positive number.")
     service.update_account(
         page.db,
         actor=_actor(page),
         account_id=account_id,
         display_name=display_name,
         quota_mb=_quota(quota_mb),
+        manager_email=manager_email,
+        capacity=int(capacity) if capacity.strip() else None,
         job_title=job_title,
         department=department,
         phone_work=phone_work,
@@ -269,6 +277,33 @@ def delete_account(
     """Delete the account; its mail is kept for the retention period."""
     service.delete_account(
         page.db, actor=_actor(page), account_id=account_id, retention_days=retention_days
+    )
+    return _back(f"/admin/accounts/{account_id}?saved=1")
+
+
+@router.post("/accounts/{account_id}/restore")
+def restore_account(page: AdminDep, account_id: int) -> Response:
+    """Undo a deletion during the retention period."""
+    service.restore_account(page.db, actor=_actor(page), account_id=account_id)
+    return _back(f"/admin/accounts/{account_id}?saved=1")
+
+
+@router.post("/accounts/{account_id}/forwards")
+def change_forward(
+    page: AdminDep,
+    account_id: int,
+    destination: Annotated[str, Form(max_length=320)],
+    keep_copy: Annotated[str, Form(max_length=1)] = "",
+    remove: Annotated[str, Form(max_length=1)] = "",
+) -> Response:
+    """Add a forwarding address, or remove it when ``remove`` is set."""
+    service.change_forward(
+        page.db,
+        actor=_actor(page),
+        account_id=account_id,
+        destination=destination,
+        keep_copy=keep_copy == "1",
+        remove=bool(remove),
     )
     return _back(f"/admin/accounts/{account_id}?saved=1")
 
@@ -320,6 +355,8 @@ def group_list(page: AdminDep, q: str = "") -> Response:
     """The organization's groups, with the create form."""
     actor = _actor(page)
     found = groups.list_groups(page.db, organization_id=actor.organization_id, query=q[:200])
+    if actor.role == "domain_admin":
+        found = [g for g in found if g.domain_id == actor.domain_id]
     return page.render(
         "admin/groups.html",
         section="admin",

@@ -17,6 +17,8 @@ OBJECT_ROUTES = [
     ("POST", "/admin/accounts/{user}/delete", {"retention_days": "0"}),
     ("POST", "/admin/accounts/{user}/aliases", {"address": "x@{domain}"}),
     ("POST", "/admin/accounts/{role}/members", {"member": "{admin}"}),
+    ("POST", "/admin/accounts/{user}/forwards", {"destination": "{admin}"}),
+    ("POST", "/admin/accounts/{user}/restore", {}),
     ("GET", "/admin/groups/{group}", {}),
     ("POST", "/admin/groups/{group}/members", {"address": "{admin}"}),
     ("POST", "/admin/groups/{group}/delete", {}),

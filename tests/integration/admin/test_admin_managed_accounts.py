@@ -197,3 +197,56 @@ def test_role_member_added_in_the_ui_sees_the_mailbox_and_may_send_as_it(
         client.logout()
     with pytest.raises(smtplib.SMTPRecipientsRefused):
         submit(settings, acme.user, PASSWORD, info, acme.admin)
+
+
+def test_forwarding_set_in_the_ui_delivers_a_copy_and_restore_brings_the_account_back(
+    mailstack: MailStackInfo, tenants: tuple[Tenant, Tenant], stack_client: TestClient
+) -> None:
+    acme, _ = tenants
+    settings = mailstack.settings
+    token = sign_in(stack_client, acme.admin)
+    path = f"/admin/accounts/{acme.user_id}"
+    outside = stack_client.post(
+        f"{path}/forwards", data={"csrf_token": token, "destination": "x@gmail.example"}
+    )
+    assert outside.status_code == 403 and "does not allow forwarding" in outside.text
+    inside = stack_client.post(
+        f"{path}/forwards",
+        data={"csrf_token": token, "destination": acme.admin, "keep_copy": "1"},
+        follow_redirects=False,
+    )
+    assert inside.status_code == 303
+    tag = uuid.uuid4().hex[:8]
+    send_via_postfix(settings, [acme.user], f"forwarded {tag}")
+    for owner in (acme.user, acme.admin):
+        assert wait_for(
+            lambda o=owner: f"forwarded {tag}" in inbox_subjects(settings, o, PASSWORD)
+        ), owner
+
+    manager = stack_client.post(
+        path,
+        data={"csrf_token": token, "display_name": "User One", "manager_email": acme.admin},
+        follow_redirects=False,
+    )
+    assert manager.status_code == 303
+    assert f'value="{acme.admin}"' in stack_client.get(path).text
+    bad_manager = stack_client.post(
+        path, data={"csrf_token": token, "display_name": "U", "manager_email": "no@where.example"}
+    )
+    assert (
+        bad_manager.status_code == 400 and "does not exist in your organization" in bad_manager.text
+    )
+
+    stack_client.post(
+        f"{path}/delete", data={"csrf_token": token, "retention_days": "30"}, follow_redirects=False
+    )
+    with pytest.raises(LoginError):
+        imap_login(settings, acme.user, PASSWORD)
+    restored = stack_client.post(
+        f"{path}/restore", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert restored.status_code == 303
+    stack_client.post(
+        f"{path}/enabled", data={"csrf_token": token, "enabled": "1"}, follow_redirects=False
+    )
+    assert f"forwarded {tag}" in inbox_subjects(settings, acme.user, PASSWORD)  # mail kept
