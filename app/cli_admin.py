@@ -91,6 +91,41 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p = action("accounts-import", _import, "create accounts from a CSV file")
     p.add_argument("org")
     p.add_argument("file", type=Path)
+    p = action("account-update", _update, "change an account's directory fields and quota")
+    p.add_argument("email")
+    for field in (
+        "name",
+        "job-title",
+        "department",
+        "phone-work",
+        "phone-mobile",
+        "location",
+        "manager",
+    ):
+        p.add_argument(f"--{field}")
+    p.add_argument("--quota-mb", type=int)
+    p.add_argument("--capacity", type=int)
+    action("account-restore", _restore, "undo a deletion during the retention").add_argument(
+        "email"
+    )
+    for name, func in (("forward-add", _forward_add), ("forward-remove", _forward_remove)):
+        p = action(name, func, "add or remove a forwarding address of an account")
+        p.add_argument("email")
+        p.add_argument("destination")
+        p.add_argument("--no-copy", action="store_true")
+    p = action("role-member-remove", _role_member_remove, "take a person off a role mailbox")
+    p.add_argument("role")
+    p.add_argument("member")
+    action("group-delete", _group_delete, "delete a group").add_argument("group")
+    action("domain-delete", _domain_delete, "remove an empty domain").add_argument("domain")
+    p = action("policies-set", _policies, "change an organization's policies")
+    p.add_argument("org")
+    p.add_argument("--signature-template")
+    p.add_argument("--max-attachment-mb", type=int)
+    p.add_argument("--allow-external-forwarding", choices=["yes", "no"])
+    p.add_argument("--default-language")
+    p.add_argument("--default-timezone")
+    p.add_argument("--default-role-mailboxes")
     action("purge", _purge, "remove deleted accounts whose retention is over, with their mail")
     p = action("audit-export", _audit_export, "print an organization's audit log as CSV")
     p.add_argument("org")
@@ -280,3 +315,98 @@ def _audit_export(db: Session, actor: Account, a: argparse.Namespace, s: Setting
 def _purge(db: Session, actor: Account, a: argparse.Namespace, s: Settings) -> str:
     purged = service.purge_due_accounts(db, actor=actor, stack=MailStack(s))
     return "\n".join(f"purged {email}" for email in purged) or "nothing to purge"
+
+
+def _update(db: Session, actor: Account, a: argparse.Namespace, s: Settings) -> str:
+    account = _account(db, a.email)
+    manager = db.get(Account, account.manager_id) if account.manager_id else None
+    profile = {
+        field: value if value is not None else getattr(account, field)
+        for field, value in (
+            ("job_title", a.job_title),
+            ("department", a.department),
+            ("phone_work", a.phone_work),
+            ("phone_mobile", a.phone_mobile),
+            ("location", a.location),
+        )
+    }
+    service.update_account(
+        db,
+        actor=actor,
+        account_id=account.id,
+        display_name=a.name if a.name is not None else account.display_name,
+        quota_mb=a.quota_mb if a.quota_mb is not None else account.quota_mb,
+        manager_email=a.manager if a.manager is not None else (manager.email if manager else ""),
+        capacity=a.capacity,
+        **profile,
+    )
+    return f"{account.email} updated"
+
+
+def _restore(db: Session, actor: Account, a: argparse.Namespace, s: Settings) -> str:
+    service.restore_account(db, actor=actor, account_id=_account(db, a.email).id)
+    return f"{a.email} restored (disabled)"
+
+
+def _forward_add(db: Session, actor: Account, a: argparse.Namespace, s: Settings) -> str:
+    service.change_forward(
+        db,
+        actor=actor,
+        account_id=_account(db, a.email).id,
+        destination=a.destination,
+        keep_copy=not a.no_copy,
+    )
+    return f"{a.email} forwards to {a.destination}"
+
+
+def _forward_remove(db: Session, actor: Account, a: argparse.Namespace, s: Settings) -> str:
+    service.change_forward(
+        db, actor=actor, account_id=_account(db, a.email).id, destination=a.destination, remove=True
+    )
+    return f"{a.email} no longer forwards to {a.destination}"
+
+
+def _role_member_remove(db: Session, actor: Account, a: argparse.Namespace, s: Settings) -> str:
+    service.remove_role_member(
+        db, actor=actor, role_id=_account(db, a.role).id, member_email=a.member, stack=MailStack(s)
+    )
+    return f"{a.member} no longer works {a.role}"
+
+
+def _group_delete(db: Session, actor: Account, a: argparse.Namespace, s: Settings) -> str:
+    group = find_group(db, address=a.group)
+    if group is None:
+        raise NotFound("No such group.")
+    service.delete_group(db, actor=actor, group_id=group.id)
+    return f"group {group.address} deleted"
+
+
+def _domain_delete(db: Session, actor: Account, a: argparse.Namespace, s: Settings) -> str:
+    domain = directory.find_domain(db, name=a.domain)
+    if domain is None:
+        raise NotFound("No such object.")
+    service.delete_domain(db, actor=actor, domain_id=domain.id)
+    return f"domain {domain.name} removed"
+
+
+def _policies(db: Session, actor: Account, a: argparse.Namespace, s: Settings) -> str:
+    org = _org(db, a.org)
+    allow = org.allow_external_forwarding
+    if a.allow_external_forwarding is not None:
+        allow = a.allow_external_forwarding == "yes"
+
+    def pick(value: object, current: object) -> object:
+        return current if value is None else value
+
+    transfer.update_policies(
+        db,
+        actor=actor,
+        organization_id=org.id,
+        signature_template=str(pick(a.signature_template, org.signature_template)),
+        max_attachment_mb=int(str(pick(a.max_attachment_mb, org.max_attachment_mb))),
+        allow_external_forwarding=allow,
+        default_language=str(pick(a.default_language, org.default_language)),
+        default_timezone=str(pick(a.default_timezone, org.default_timezone)),
+        default_role_mailboxes=str(pick(a.default_role_mailboxes, org.default_role_mailboxes)),
+    )
+    return f"policies of {org.slug} saved"

@@ -80,3 +80,50 @@ def test_cli_refuses_bad_input_with_a_clear_message(mailstack: MailStackInfo) ->
     hamkar(mailstack, "domain-add", domain.replace(".", "-"), domain)
     short = hamkar(mailstack, "account-create", f"a@{domain}", "--password-stdin", stdin="x\n")
     assert short.returncode == 1 and "at least 10 characters" in short.stderr
+
+
+def test_cli_covers_groups_forwarding_policies_and_domains(mailstack: MailStackInfo) -> None:
+    domain = unique_domain()
+    slug = domain.replace(".", "-")
+    for args in (("org-create", slug, "Org"), ("domain-add", slug, domain, "--no-role-mailboxes")):
+        assert hamkar(mailstack, *args).returncode == 0
+    ok = hamkar(
+        mailstack, "account-create", f"lee@{domain}", "--password-stdin", stdin="Cli-pass-1234\n"
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert (
+        hamkar(mailstack, "account-update", f"lee@{domain}", "--job-title", "Buyer").returncode == 0
+    )
+    assert "Buyer" in hamkar(mailstack, "accounts-export", slug).stdout
+
+    refused = hamkar(mailstack, "forward-add", f"lee@{domain}", "lee@gmail.example")
+    assert refused.returncode == 1 and "does not allow forwarding" in refused.stderr
+    assert (
+        hamkar(mailstack, "policies-set", slug, "--allow-external-forwarding", "yes").returncode
+        == 0
+    )
+    assert hamkar(mailstack, "forward-add", f"lee@{domain}", "lee@gmail.example").returncode == 0
+
+    assert hamkar(mailstack, "group-create", slug, f"all@{domain}", "--name", "All").returncode == 0
+    assert hamkar(mailstack, "group-add", f"all@{domain}", f"lee@{domain}").returncode == 0
+    loop = hamkar(mailstack, "group-add", f"all@{domain}", f"all@{domain}")
+    assert loop.returncode == 1 and "loop of groups" in loop.stderr
+
+    busy = hamkar(mailstack, "domain-delete", domain)
+    assert busy.returncode == 1 and "still has 2 addresses" in busy.stderr
+    assert hamkar(mailstack, "group-delete", f"all@{domain}").returncode == 0
+    assert (
+        hamkar(mailstack, "account-delete", f"lee@{domain}", "--retention-days", "0").returncode
+        == 0
+    )
+    assert "purged lee@" in hamkar(mailstack, "purge").stdout
+    assert hamkar(mailstack, "domain-delete", domain).returncode == 0
+    log = hamkar(mailstack, "audit-export", slug).stdout
+    for action in (
+        "policy.update",
+        "forward.add",
+        "group.delete",
+        "account.purge",
+        "domain.delete",
+    ):
+        assert action in log, action
