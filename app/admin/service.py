@@ -163,6 +163,21 @@ def change_forward(
     )
 
 
+def set_photo(db: Session, *, actor: Account, account_id: int, data: bytes) -> None:
+    """Set (or, with empty data, remove) the account's directory photo."""
+    account = account_for(db, actor=actor, account_id=account_id)
+    accounts.set_photo(db, account=account, data=data)
+    audit.record(
+        db,
+        actor=actor,
+        organization_id=account.organization_id,
+        action="account.photo",
+        object_type="account",
+        object_label=account.email,
+        after={"photo": account.photo_type or None, "bytes": len(data)},
+    )
+
+
 def reset_password(db: Session, *, actor: Account, account_id: int, password: str) -> None:
     """Give the account a new password (the old one stops working at once)."""
     account = account_for(db, actor=actor, account_id=account_id)

@@ -281,6 +281,19 @@ def delete_account(
     return _back(f"/admin/accounts/{account_id}?saved=1")
 
 
+@router.post("/accounts/{account_id}/photo")
+async def upload_photo(
+    page: AdminDep,
+    account_id: int,
+    photo: Annotated[UploadFile | None, File()] = None,
+    remove: Annotated[str, Form(max_length=1)] = "",
+) -> Response:
+    """Set the account's photo (PNG or JPEG), or remove it."""
+    data = b"" if remove or photo is None else await photo.read(accounts.MAX_PHOTO_BYTES + 1)
+    service.set_photo(page.db, actor=_actor(page), account_id=account_id, data=data)
+    return _back(f"/admin/accounts/{account_id}?saved=1")
+
+
 @router.post("/accounts/{account_id}/restore")
 def restore_account(page: AdminDep, account_id: int) -> Response:
     """Undo a deletion during the retention period."""

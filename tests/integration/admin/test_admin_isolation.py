@@ -19,6 +19,7 @@ OBJECT_ROUTES = [
     ("POST", "/admin/accounts/{role}/members", {"member": "{admin}"}),
     ("POST", "/admin/accounts/{user}/forwards", {"destination": "{admin}"}),
     ("POST", "/admin/accounts/{user}/restore", {}),
+    ("POST", "/admin/accounts/{user}/photo", {"remove": "1"}),
     ("GET", "/admin/groups/{group}", {}),
     ("POST", "/admin/groups/{group}/members", {"address": "{admin}"}),
     ("POST", "/admin/groups/{group}/delete", {}),
@@ -109,3 +110,38 @@ def test_non_admin_gets_403_on_every_list_route(
     own, _ = tenants
     sign_in(stack_client, own.user)
     assert stack_client.get(path).status_code == 403
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_photos_are_checked_and_only_shown_inside_the_organization(
+    tenants: tuple[Tenant, Tenant], stack_client: TestClient
+) -> None:
+    own, other = tenants
+    token = sign_in(stack_client, own.admin)
+    path = f"/admin/accounts/{own.user_id}/photo"
+    for body, status, message in (
+        (b"<html><script>alert(1)</script>", 400, "must be a PNG or JPEG"),
+        (b"GIF89a" + b"\x00" * 10, 400, "must be a PNG or JPEG"),
+        (PNG + b"\x00" * 600_000, 413, "at most 512 KB"),
+    ):
+        refused = stack_client.post(
+            path, data={"csrf_token": token}, files={"photo": ("p.png", body, "image/png")}
+        )
+        assert refused.status_code == status and message in refused.text
+    ok = stack_client.post(
+        path,
+        data={"csrf_token": token},
+        files={"photo": ("p.png", PNG, "image/png")},
+        follow_redirects=False,
+    )
+    assert ok.status_code == 303
+    photo = stack_client.get(f"/directory/photos/{own.user_id}")
+    assert photo.status_code == 200 and photo.content == PNG
+    assert photo.headers["content-type"] == "image/png"
+    assert f"/directory/photos/{own.user_id}" in stack_client.get("/directory").text
+
+    stack_client.cookies.clear()
+    sign_in(stack_client, other.user)
+    assert stack_client.get(f"/directory/photos/{own.user_id}").status_code == 404
