@@ -348,6 +348,19 @@ def change_group_member(
     )
 
 
+def update_group(
+    db: Session, *, actor: Account, group_id: int, name: str, description: str, send_policy: str
+) -> MailGroup:
+    """Change a group's name, description and who may send to it."""
+    group = group_for(db, actor=actor, group_id=group_id)
+    before = audit.snapshot(group)
+    groups.update_group(
+        db, group=group, name=name, description=description, send_policy=send_policy
+    )
+    _audit(db, actor, group.organization_id, "group.update", group.address, before, group)
+    return group
+
+
 def delete_group(db: Session, *, actor: Account, group_id: int) -> None:
     """Delete a distribution list (mail to its address is refused from now on)."""
     group = group_for(db, actor=actor, group_id=group_id)

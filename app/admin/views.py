@@ -410,7 +410,28 @@ def group_page(page: AdminDep, group_id: int) -> Response:
         tab="groups",
         group=group,
         members=groups.list_members(page.db, group=group),
+        policies=groups.SEND_POLICIES,
     )
+
+
+@router.post("/groups/{group_id}")
+def update_group(
+    page: AdminDep,
+    group_id: int,
+    name: Annotated[str, Form(max_length=400)] = "",
+    description: Text = "",
+    send_policy: Annotated[str, Form(max_length=16)] = "organization",
+) -> Response:
+    """Save the group's name, description and send policy."""
+    service.update_group(
+        page.db,
+        actor=_actor(page),
+        group_id=group_id,
+        name=name,
+        description=description,
+        send_policy=send_policy,
+    )
+    return _back(f"/admin/groups/{group_id}")
 
 
 @router.post("/groups/{group_id}/members")

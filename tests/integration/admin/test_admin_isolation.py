@@ -21,6 +21,7 @@ OBJECT_ROUTES = [
     ("POST", "/admin/accounts/{user}/restore", {}),
     ("POST", "/admin/accounts/{user}/photo", {"remove": "1"}),
     ("GET", "/admin/groups/{group}", {}),
+    ("POST", "/admin/groups/{group}", {"name": "Hacked", "send_policy": "anyone"}),
     ("POST", "/admin/groups/{group}/members", {"address": "{admin}"}),
     ("POST", "/admin/groups/{group}/delete", {}),
     ("POST", "/admin/domains/{domain_id}/delete", {}),
