@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.admin import audit, service, transfer
+from app.admin import audit, organization, service, transfer
 from app.admin.service import NewAccount
 from app.db import make_engine, make_session_factory, transaction
 from app.directory import accounts
@@ -177,7 +177,7 @@ def _org_create(db: Session, actor: Account, a: argparse.Namespace, s: Settings)
 
 def _domain_add(db: Session, actor: Account, a: argparse.Namespace, s: Settings) -> str:
     org = _org(db, a.org)
-    domain = service.add_domain(
+    domain = organization.add_domain(
         db,
         actor=actor,
         organization_id=org.id,
@@ -253,7 +253,7 @@ def _alias_remove(db: Session, actor: Account, a: argparse.Namespace, s: Setting
 
 
 def _group_create(db: Session, actor: Account, a: argparse.Namespace, s: Settings) -> str:
-    group = service.create_group(
+    group = organization.create_group(
         db,
         actor=actor,
         organization_id=_org(db, a.org).id,
@@ -268,7 +268,7 @@ def _group_change(db: Session, actor: Account, a: argparse.Namespace, add: bool)
     group = find_group(db, address=a.group)
     if group is None:
         raise NotFound("No such group.")
-    service.change_group_member(db, actor=actor, group_id=group.id, address=a.member, add=add)
+    organization.change_group_member(db, actor=actor, group_id=group.id, address=a.member, add=add)
     return f"{a.member} {'added to' if add else 'removed from'} {group.address}"
 
 
@@ -377,7 +377,7 @@ def _group_delete(db: Session, actor: Account, a: argparse.Namespace, s: Setting
     group = find_group(db, address=a.group)
     if group is None:
         raise NotFound("No such group.")
-    service.delete_group(db, actor=actor, group_id=group.id)
+    organization.delete_group(db, actor=actor, group_id=group.id)
     return f"group {group.address} deleted"
 
 
@@ -385,7 +385,7 @@ def _domain_delete(db: Session, actor: Account, a: argparse.Namespace, s: Settin
     domain = directory.find_domain(db, name=a.domain)
     if domain is None:
         raise NotFound("No such object.")
-    service.delete_domain(db, actor=actor, domain_id=domain.id)
+    organization.delete_domain(db, actor=actor, domain_id=domain.id)
     return f"domain {domain.name} removed"
 
 

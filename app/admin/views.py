@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from starlette.responses import RedirectResponse, Response
 
-from app.admin import audit, service, transfer
+from app.admin import audit, organization, service, transfer
 from app.admin.service import NewAccount
 from app.directory import accounts, addresses, groups, rights, roles
 from app.directory.accounts import DEFAULT_RETENTION_DAYS
@@ -389,7 +389,7 @@ def create_group(
 ) -> Response:
     """Create a group."""
     actor = _actor(page)
-    group = service.create_group(
+    group = organization.create_group(
         page.db,
         actor=actor,
         organization_id=actor.organization_id,
@@ -403,7 +403,7 @@ def create_group(
 @router.get("/groups/{group_id}")
 def group_page(page: AdminDep, group_id: int) -> Response:
     """One group and its members."""
-    group = service.group_for(page.db, actor=_actor(page), group_id=group_id)
+    group = organization.group_for(page.db, actor=_actor(page), group_id=group_id)
     return page.render(
         "admin/group.html",
         section="admin",
@@ -423,7 +423,7 @@ def update_group(
     send_policy: Annotated[str, Form(max_length=16)] = "organization",
 ) -> Response:
     """Save the group's name, description and send policy."""
-    service.update_group(
+    organization.update_group(
         page.db,
         actor=_actor(page),
         group_id=group_id,
@@ -442,7 +442,7 @@ def change_group_member(
     remove: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
     """Add or remove a member."""
-    service.change_group_member(
+    organization.change_group_member(
         page.db, actor=_actor(page), group_id=group_id, address=address, add=not remove
     )
     return _back(f"/admin/groups/{group_id}")
@@ -451,7 +451,7 @@ def change_group_member(
 @router.post("/groups/{group_id}/delete")
 def delete_group(page: AdminDep, group_id: int) -> Response:
     """Delete the group."""
-    service.delete_group(page.db, actor=_actor(page), group_id=group_id)
+    organization.delete_group(page.db, actor=_actor(page), group_id=group_id)
     return _back("/admin/groups")
 
 
@@ -473,7 +473,7 @@ def add_domain(
 ) -> Response:
     """Add a domain (with the default role mailboxes when asked)."""
     actor = _actor(page)
-    service.add_domain(
+    organization.add_domain(
         page.db,
         actor=actor,
         organization_id=actor.organization_id,
@@ -487,7 +487,7 @@ def add_domain(
 @router.post("/domains/{domain_id}/delete")
 def delete_domain(page: AdminDep, domain_id: int) -> Response:
     """Remove an empty domain."""
-    service.delete_domain(page.db, actor=_actor(page), domain_id=domain_id)
+    organization.delete_domain(page.db, actor=_actor(page), domain_id=domain_id)
     return _back("/admin/domains")
 
 

@@ -10,7 +10,7 @@ import pytest
 from alembic import command
 from sqlalchemy.orm import Session
 
-from app.admin import audit, service, transfer
+from app.admin import audit, organization, service, transfer
 from app.admin.service import NewAccount
 from app.db import make_engine, make_session_factory
 from app.directory import accounts
@@ -72,7 +72,7 @@ def test_domain_admin_reaches_only_its_own_domain(
             new=NewAccount(email="y@acme.example", display_name="Y", password=PASSWORD),
         )
     with pytest.raises(Forbidden, match="Only organization administrators"):
-        service.add_domain(db, actor=local, organization_id=org.id, name="new.test")
+        organization.add_domain(db, actor=local, organization_id=org.id, name="new.test")
     mine = service.create_account(
         db,
         actor=local,
