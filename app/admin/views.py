@@ -11,12 +11,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from starlette.responses import RedirectResponse, Response
 
-from app.admin import audit, organization, service, transfer
+from app.admin import service, transfer
 from app.admin.service import NewAccount
-from app.directory import accounts, addresses, groups, rights, roles
+from app.directory import accounts, addresses, rights, roles
 from app.directory.accounts import DEFAULT_RETENTION_DAYS
-from app.directory.models import Account, Domain
-from app.directory.service import common_timezones
+from app.directory.models import Account
 from app.errors import DomainError, Invalid, TooLarge
 from app.mailstack import MailStack, MailStackError
 from app.web.deps import Page, UserPageDep
@@ -36,7 +35,7 @@ def admin_page(page: UserPageDep) -> Page:
 AdminDep = Annotated[Page, Depends(admin_page)]
 
 
-def _actor(page: Page) -> Account:
+def current_admin(page: Page) -> Account:
     assert page.user is not None
     return page.user
 
@@ -45,7 +44,7 @@ def _stack(page: Page) -> MailStack:
     return MailStack(page.state.settings)
 
 
-def _back(path: str) -> Response:
+def redirect(path: str) -> Response:
     return RedirectResponse(path, status_code=303)
 
 
@@ -61,7 +60,7 @@ def _quota(value: str) -> int | None:
 @router.get("")
 def admin_home(page: AdminDep) -> Response:
     """The administration start page is the account list."""
-    return _back("/admin/accounts")
+    return redirect("/admin/accounts")
 
 
 @router.get("/accounts")
@@ -73,7 +72,7 @@ def account_list(page: AdminDep, q: str = "", error: str = "") -> Response:
 def _render_accounts(
     page: Page, *, q: str, error: str | None, form: dict[str, str], status_code: int = 200
 ) -> Response:
-    actor = _actor(page)
+    actor = current_admin(page)
     found = accounts.list_accounts(
         page.db,
         organization_id=actor.organization_id,
@@ -106,7 +105,7 @@ def create_account(
     department: Annotated[str, Form(max_length=400)] = "",
 ) -> Response:
     """Create an account; invalid input is shown back with the reason, nothing lost."""
-    actor = _actor(page)
+    actor = current_admin(page)
     form = {
         "email": email,
         "display_name": display_name,
@@ -138,13 +137,13 @@ def create_account(
             status_code=exc.status_code,
         )
     page.db.commit()
-    return _back(f"/admin/accounts/{account.id}?saved=1")
+    return redirect(f"/admin/accounts/{account.id}?saved=1")
 
 
 @router.get("/accounts.csv")
 def export_accounts(page: AdminDep) -> Response:
     """Download the organization's accounts as CSV."""
-    actor = _actor(page)
+    actor = current_admin(page)
     body = transfer.export_accounts(page.db, actor=actor, organization_id=actor.organization_id)
     return Response(
         body,
@@ -156,7 +155,7 @@ def export_accounts(page: AdminDep) -> Response:
 @router.post("/accounts/import")
 async def import_accounts(page: AdminDep, file: Annotated[UploadFile, File()]) -> Response:
     """Create accounts from an uploaded CSV; each refused line is listed with its reason."""
-    actor = _actor(page)
+    actor = current_admin(page)
     raw = await file.read(MAX_CSV_BYTES + 1)
     if len(raw) > MAX_CSV_BYTES:
         raise TooLarge("The CSV file may be at most %(size)s MB.", size=2)
@@ -182,7 +181,7 @@ async def import_accounts(page: AdminDep, file: Annotated[UploadFile, File()]) -
 @router.get("/accounts/{account_id}")
 def account_page(page: AdminDep, account_id: int, saved: bool = False) -> Response:
     """One account: profile, password, status, aliases, role members, delete."""
-    account = service.account_for(page.db, actor=_actor(page), account_id=account_id)
+    account = service.account_for(page.db, actor=current_admin(page), account_id=account_id)
     return page.render(
         "admin/account.html",
         usage=_quota_usage(page, account),
@@ -228,7 +227,7 @@ def update_account(
         raise Invalid("The capacity must be a positive number.")
     service.update_account(
         page.db,
-        actor=_actor(page),
+        actor=current_admin(page),
         account_id=account_id,
         display_name=display_name,
         quota_mb=_quota(quota_mb),
@@ -240,7 +239,7 @@ def update_account(
         phone_mobile=phone_mobile,
         location=location,
     )
-    return _back(f"/admin/accounts/{account_id}?saved=1")
+    return redirect(f"/admin/accounts/{account_id}?saved=1")
 
 
 @router.post("/accounts/{account_id}/password")
@@ -248,8 +247,10 @@ def reset_password(
     page: AdminDep, account_id: int, password: Annotated[str, Form(max_length=400)]
 ) -> Response:
     """Set a new password."""
-    service.reset_password(page.db, actor=_actor(page), account_id=account_id, password=password)
-    return _back(f"/admin/accounts/{account_id}?saved=1")
+    service.reset_password(
+        page.db, actor=current_admin(page), account_id=account_id, password=password
+    )
+    return redirect(f"/admin/accounts/{account_id}?saved=1")
 
 
 @router.post("/accounts/{account_id}/enabled")
@@ -257,8 +258,10 @@ def set_enabled(
     page: AdminDep, account_id: int, enabled: Annotated[str, Form(max_length=1)]
 ) -> Response:
     """Enable (1) or disable (0) the account."""
-    service.set_enabled(page.db, actor=_actor(page), account_id=account_id, enabled=enabled == "1")
-    return _back(f"/admin/accounts/{account_id}?saved=1")
+    service.set_enabled(
+        page.db, actor=current_admin(page), account_id=account_id, enabled=enabled == "1"
+    )
+    return redirect(f"/admin/accounts/{account_id}?saved=1")
 
 
 @router.post("/accounts/{account_id}/role")
@@ -266,8 +269,8 @@ def set_role(
     page: AdminDep, account_id: int, role: Annotated[str, Form(max_length=20)]
 ) -> Response:
     """Change the administrative role."""
-    service.set_role(page.db, actor=_actor(page), account_id=account_id, role=role)
-    return _back(f"/admin/accounts/{account_id}?saved=1")
+    service.set_role(page.db, actor=current_admin(page), account_id=account_id, role=role)
+    return redirect(f"/admin/accounts/{account_id}?saved=1")
 
 
 @router.post("/accounts/{account_id}/delete")
@@ -276,9 +279,9 @@ def delete_account(
 ) -> Response:
     """Delete the account; its mail is kept for the retention period."""
     service.delete_account(
-        page.db, actor=_actor(page), account_id=account_id, retention_days=retention_days
+        page.db, actor=current_admin(page), account_id=account_id, retention_days=retention_days
     )
-    return _back(f"/admin/accounts/{account_id}?saved=1")
+    return redirect(f"/admin/accounts/{account_id}?saved=1")
 
 
 @router.post("/accounts/{account_id}/photo")
@@ -290,15 +293,15 @@ async def upload_photo(
 ) -> Response:
     """Set the account's photo (PNG or JPEG), or remove it."""
     data = b"" if remove or photo is None else await photo.read(accounts.MAX_PHOTO_BYTES + 1)
-    service.set_photo(page.db, actor=_actor(page), account_id=account_id, data=data)
-    return _back(f"/admin/accounts/{account_id}?saved=1")
+    service.set_photo(page.db, actor=current_admin(page), account_id=account_id, data=data)
+    return redirect(f"/admin/accounts/{account_id}?saved=1")
 
 
 @router.post("/accounts/{account_id}/restore")
 def restore_account(page: AdminDep, account_id: int) -> Response:
     """Undo a deletion during the retention period."""
-    service.restore_account(page.db, actor=_actor(page), account_id=account_id)
-    return _back(f"/admin/accounts/{account_id}?saved=1")
+    service.restore_account(page.db, actor=current_admin(page), account_id=account_id)
+    return redirect(f"/admin/accounts/{account_id}?saved=1")
 
 
 @router.post("/accounts/{account_id}/forwards")
@@ -312,13 +315,13 @@ def change_forward(
     """Add a forwarding address, or remove it when ``remove`` is set."""
     service.change_forward(
         page.db,
-        actor=_actor(page),
+        actor=current_admin(page),
         account_id=account_id,
         destination=destination,
         keep_copy=keep_copy == "1",
         remove=bool(remove),
     )
-    return _back(f"/admin/accounts/{account_id}?saved=1")
+    return redirect(f"/admin/accounts/{account_id}?saved=1")
 
 
 @router.post("/accounts/{account_id}/aliases")
@@ -329,12 +332,12 @@ def change_alias(
     remove: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
     """Add an alias, or remove it when ``remove`` is set."""
-    actor = _actor(page)
+    actor = current_admin(page)
     if remove:
         service.remove_alias(page.db, actor=actor, account_id=account_id, address=address)
     else:
         service.add_alias(page.db, actor=actor, account_id=account_id, address=address)
-    return _back(f"/admin/accounts/{account_id}?saved=1")
+    return redirect(f"/admin/accounts/{account_id}?saved=1")
 
 
 @router.post("/accounts/{account_id}/members")
@@ -346,7 +349,7 @@ def change_role_member(
     remove: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
     """Add or remove a member of a role mailbox (and their IMAP access)."""
-    actor = _actor(page)
+    actor = current_admin(page)
     if remove:
         service.remove_role_member(
             page.db, actor=actor, role_id=account_id, member_email=member, stack=_stack(page)
@@ -360,196 +363,4 @@ def change_role_member(
             can_send_as=can_send_as == "1",
             stack=_stack(page),
         )
-    return _back(f"/admin/accounts/{account_id}?saved=1")
-
-
-@router.get("/groups")
-def group_list(page: AdminDep, q: str = "") -> Response:
-    """The organization's groups, with the create form."""
-    actor = _actor(page)
-    found = groups.list_groups(page.db, organization_id=actor.organization_id, query=q[:200])
-    if actor.role == "domain_admin":
-        found = [g for g in found if g.domain_id == actor.domain_id]
-    return page.render(
-        "admin/groups.html",
-        section="admin",
-        tab="groups",
-        q=q,
-        found=found,
-        policies=groups.SEND_POLICIES,
-    )
-
-
-@router.post("/groups")
-def create_group(
-    page: AdminDep,
-    address: Annotated[str, Form(max_length=320)],
-    name: Annotated[str, Form(max_length=400)] = "",
-    send_policy: Annotated[str, Form(max_length=16)] = "organization",
-) -> Response:
-    """Create a group."""
-    actor = _actor(page)
-    group = organization.create_group(
-        page.db,
-        actor=actor,
-        organization_id=actor.organization_id,
-        address=address,
-        name=name,
-        send_policy=send_policy,
-    )
-    return _back(f"/admin/groups/{group.id}")
-
-
-@router.get("/groups/{group_id}")
-def group_page(page: AdminDep, group_id: int) -> Response:
-    """One group and its members."""
-    group = organization.group_for(page.db, actor=_actor(page), group_id=group_id)
-    return page.render(
-        "admin/group.html",
-        section="admin",
-        tab="groups",
-        group=group,
-        members=groups.list_members(page.db, group=group),
-        policies=groups.SEND_POLICIES,
-    )
-
-
-@router.post("/groups/{group_id}")
-def update_group(
-    page: AdminDep,
-    group_id: int,
-    name: Annotated[str, Form(max_length=400)] = "",
-    description: Text = "",
-    send_policy: Annotated[str, Form(max_length=16)] = "organization",
-) -> Response:
-    """Save the group's name, description and send policy."""
-    organization.update_group(
-        page.db,
-        actor=_actor(page),
-        group_id=group_id,
-        name=name,
-        description=description,
-        send_policy=send_policy,
-    )
-    return _back(f"/admin/groups/{group_id}")
-
-
-@router.post("/groups/{group_id}/members")
-def change_group_member(
-    page: AdminDep,
-    group_id: int,
-    address: Annotated[str, Form(max_length=320)],
-    remove: Annotated[str, Form(max_length=1)] = "",
-) -> Response:
-    """Add or remove a member."""
-    organization.change_group_member(
-        page.db, actor=_actor(page), group_id=group_id, address=address, add=not remove
-    )
-    return _back(f"/admin/groups/{group_id}")
-
-
-@router.post("/groups/{group_id}/delete")
-def delete_group(page: AdminDep, group_id: int) -> Response:
-    """Delete the group."""
-    organization.delete_group(page.db, actor=_actor(page), group_id=group_id)
-    return _back("/admin/groups")
-
-
-@router.get("/domains")
-def domain_list(page: AdminDep) -> Response:
-    """The organization's domains."""
-    actor = _actor(page)
-    org = service.organization_of(page.db, actor=actor, organization_id=actor.organization_id)
-    found = page.db.query(Domain).filter(Domain.organization_id == org.id).order_by(Domain.name)
-    return page.render("admin/domains.html", section="admin", tab="domains", domains=list(found))
-
-
-@router.post("/domains")
-def add_domain(
-    page: AdminDep,
-    name: Annotated[str, Form(max_length=253)],
-    alias_of: Annotated[str, Form(max_length=253)] = "",
-    role_mailboxes: Annotated[str, Form(max_length=1)] = "",
-) -> Response:
-    """Add a domain (with the default role mailboxes when asked)."""
-    actor = _actor(page)
-    organization.add_domain(
-        page.db,
-        actor=actor,
-        organization_id=actor.organization_id,
-        name=name,
-        alias_of=alias_of,
-        role_mailboxes=role_mailboxes == "1",
-    )
-    return _back("/admin/domains")
-
-
-@router.post("/domains/{domain_id}/delete")
-def delete_domain(page: AdminDep, domain_id: int) -> Response:
-    """Remove an empty domain."""
-    organization.delete_domain(page.db, actor=_actor(page), domain_id=domain_id)
-    return _back("/admin/domains")
-
-
-@router.get("/policies")
-def policies_page(page: AdminDep, saved: bool = False) -> Response:
-    """The organization's policies."""
-    actor = _actor(page)
-    org = service.organization_of(page.db, actor=actor, organization_id=actor.organization_id)
-    return page.render(
-        "admin/policies.html",
-        section="admin",
-        tab="policies",
-        org=org,
-        saved=saved,
-        timezones=common_timezones(),
-        preview=transfer.render_signature(org.signature_template, actor),
-    )
-
-
-@router.post("/policies")
-def save_policies(
-    page: AdminDep,
-    signature_template: Text = "",
-    max_attachment_mb: Annotated[int, Form(ge=1, le=1024)] = 25,
-    allow_external_forwarding: Annotated[str, Form(max_length=1)] = "",
-    default_language: Annotated[str, Form(max_length=8)] = "en",
-    default_timezone: Annotated[str, Form(max_length=64)] = "UTC",
-    default_role_mailboxes: Annotated[str, Form(max_length=400)] = "",
-) -> Response:
-    """Save the policies."""
-    actor = _actor(page)
-    transfer.update_policies(
-        page.db,
-        actor=actor,
-        organization_id=actor.organization_id,
-        signature_template=signature_template,
-        max_attachment_mb=max_attachment_mb,
-        allow_external_forwarding=allow_external_forwarding == "1",
-        default_language=default_language,
-        default_timezone=default_timezone,
-        default_role_mailboxes=default_role_mailboxes,
-    )
-    return _back("/admin/policies?saved=1")
-
-
-@router.get("/audit")
-def audit_page(page: AdminDep, q: str = "") -> Response:
-    """The audit log, newest first."""
-    actor = _actor(page)
-    rights.check_org_wide(actor, actor.organization_id)
-    rows = audit.entries(page.db, organization_id=actor.organization_id, query=q[:200])
-    return page.render("admin/audit.html", section="admin", tab="audit", rows=rows, q=q)
-
-
-@router.get("/audit.csv")
-def audit_export(page: AdminDep) -> Response:
-    """Download the audit log as CSV."""
-    actor = _actor(page)
-    rights.check_org_wide(actor, actor.organization_id)
-    rows = audit.entries(page.db, organization_id=actor.organization_id, limit=100_000)
-    return Response(
-        audit.to_csv(rows),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
-    )
+    return redirect(f"/admin/accounts/{account_id}?saved=1")
