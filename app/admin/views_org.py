@@ -169,7 +169,7 @@ def save_policies(
     signature_template: Text = "",
     max_attachment_mb: Annotated[int, Form(ge=1, le=1024)] = 25,
     allow_external_forwarding: Annotated[str, Form(max_length=1)] = "",
-    default_language: Annotated[str, Form(max_length=8)] = "en",
+    default_language: Annotated[str, Form(max_length=8)] = "",
     default_timezone: Annotated[str, Form(max_length=64)] = "UTC",
     default_role_mailboxes: Annotated[str, Form(max_length=400)] = "",
 ) -> Response:

@@ -363,7 +363,7 @@ def upgrade() -> None:
             )
         )
         batch_op.add_column(
-            sa.Column("default_language", sa.String(length=8), nullable=False, server_default="en")
+            sa.Column("default_language", sa.String(length=8), nullable=False, server_default="")
         )
         batch_op.add_column(
             sa.Column(

@@ -151,3 +151,25 @@ def test_policies_are_validated_audited_and_fill_the_signature(
     assert entry.actor == "boss@acme.test"
     assert json.loads(entry.before)["default_timezone"] == "UTC"
     assert json.loads(entry.after)["default_timezone"] == "Asia/Tehran"
+
+
+def test_new_accounts_start_with_the_organizations_language_and_time_zone(
+    db: Session, acme: tuple[Organization, Account, Account]
+) -> None:
+    org, boss, _ = acme
+    before = directory.create_account(db, email="early@acme.test", organization_id=org.id)
+    assert directory.get_preferences(db, account_id=before.id).language is None  # browser's
+    transfer.update_policies(
+        db,
+        actor=boss,
+        organization_id=org.id,
+        signature_template="",
+        max_attachment_mb=25,
+        allow_external_forwarding=False,
+        default_language="fa",
+        default_timezone="Asia/Tehran",
+        default_role_mailboxes="info",
+    )
+    later = directory.create_account(db, email="later@acme.test", organization_id=org.id)
+    prefs = directory.get_preferences(db, account_id=later.id)
+    assert (prefs.language, prefs.timezone) == ("fa", "Asia/Tehran")
