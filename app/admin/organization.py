@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session
 from app.admin import audit
 from app.admin.service import audit_change, organization_of
 from app.directory import groups, rights, service
-from app.directory.models import Account, Domain, MailGroup
-from app.errors import Invalid, NotFound
+from app.directory.models import Account, Domain, MailGroup, Organization
+from app.errors import Forbidden, Invalid, NotFound
 
 
 def group_for(db: Session, *, actor: Account, group_id: int) -> MailGroup:
@@ -19,6 +19,27 @@ def group_for(db: Session, *, actor: Account, group_id: int) -> MailGroup:
         raise NotFound("No such object.")
     rights.check_domain(actor, group.organization_id, group.domain_id)
     return group
+
+
+def create_organization(
+    db: Session, *, actor: Account, name: str, slug: str, domain: str
+) -> Organization:
+    """Create an organization with its first domain and role mailboxes (platform admins)."""
+    rights.require_admin(actor)
+    if actor.role != "platform_admin":
+        raise Forbidden("Only platform administrators may do this.")
+    org = service.create_organization(db, name=name, slug=slug, domains=[])
+    service.add_domain(db, organization=org, name=domain, role_mailboxes=True)
+    audit.record(
+        db,
+        actor=actor,
+        organization_id=org.id,
+        action="organization.create",
+        object_type="organization",
+        object_label=org.name,
+        after=audit.snapshot(org),
+    )
+    return org
 
 
 def create_group(

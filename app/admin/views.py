@@ -15,7 +15,7 @@ from app.admin import service, transfer
 from app.admin.service import NewAccount
 from app.directory import accounts, addresses, rights, roles
 from app.directory.accounts import DEFAULT_RETENTION_DAYS
-from app.directory.models import Account
+from app.directory.models import Account, Organization
 from app.errors import DomainError, Invalid, TooLarge
 from app.mailstack import MailStack, MailStackError
 from app.web.deps import Page, UserPageDep
@@ -38,6 +38,19 @@ AdminDep = Annotated[Page, Depends(admin_page)]
 def current_admin(page: Page) -> Account:
     assert page.user is not None
     return page.user
+
+
+ORG_COOKIE = "hamkar_admin_org"
+
+
+def working_org(page: Page) -> int:
+    """The organization the admin works on: their own, or the one a platform admin chose."""
+    actor = current_admin(page)
+    chosen = page.request.cookies.get(ORG_COOKIE, "")
+    chosen_ok = chosen.isdigit() and page.db.get(Organization, int(chosen)) is not None
+    if actor.role == "platform_admin" and chosen_ok:
+        return int(chosen)
+    return actor.organization_id
 
 
 def _stack(page: Page) -> MailStack:
@@ -75,7 +88,7 @@ def _render_accounts(
     actor = current_admin(page)
     found = accounts.list_accounts(
         page.db,
-        organization_id=actor.organization_id,
+        organization_id=working_org(page),
         query=q[:200],
         domain_id=actor.domain_id if actor.role == "domain_admin" else None,
         include_deleted=True,
@@ -125,7 +138,7 @@ def create_account(
             department=department,
         )
         account = service.create_account(
-            page.db, actor=actor, organization_id=actor.organization_id, new=new
+            page.db, actor=actor, organization_id=working_org(page), new=new
         )
     except DomainError as exc:
         page.db.rollback()
@@ -144,7 +157,7 @@ def create_account(
 def export_accounts(page: AdminDep) -> Response:
     """Download the organization's accounts as CSV."""
     actor = current_admin(page)
-    body = transfer.export_accounts(page.db, actor=actor, organization_id=actor.organization_id)
+    body = transfer.export_accounts(page.db, actor=actor, organization_id=working_org(page))
     return Response(
         body,
         media_type="text/csv; charset=utf-8",
@@ -164,7 +177,7 @@ async def import_accounts(page: AdminDep, file: Annotated[UploadFile, File()]) -
     except UnicodeDecodeError as exc:
         raise Invalid("The CSV file must be UTF-8 text.") from exc
     result = transfer.import_accounts(
-        page.db, actor=actor, organization_id=actor.organization_id, text=text
+        page.db, actor=actor, organization_id=working_org(page), text=text
     )
     page.db.commit()
     errors = [(line, page._(message, **params)) for line, message, params in result.errors]

@@ -11,10 +11,11 @@ from fastapi import APIRouter, Form
 from starlette.responses import Response
 
 from app.admin import audit, organization, service, transfer
-from app.admin.views import AdminDep, Text, current_admin, redirect
+from app.admin.views import ORG_COOKIE, AdminDep, Text, current_admin, redirect, working_org
 from app.directory import groups, rights
-from app.directory.models import Domain
+from app.directory.models import Domain, Organization
 from app.directory.service import common_timezones
+from app.errors import Forbidden
 
 router = APIRouter(prefix="/admin")
 
@@ -23,7 +24,7 @@ router = APIRouter(prefix="/admin")
 def group_list(page: AdminDep, q: str = "") -> Response:
     """The organization's groups, with the create form."""
     actor = current_admin(page)
-    found = groups.list_groups(page.db, organization_id=actor.organization_id, query=q[:200])
+    found = groups.list_groups(page.db, organization_id=working_org(page), query=q[:200])
     if actor.role == "domain_admin":
         found = [g for g in found if g.domain_id == actor.domain_id]
     return page.render(
@@ -48,7 +49,7 @@ def create_group(
     group = organization.create_group(
         page.db,
         actor=actor,
-        organization_id=actor.organization_id,
+        organization_id=working_org(page),
         address=address,
         name=name,
         send_policy=send_policy,
@@ -115,7 +116,7 @@ def delete_group(page: AdminDep, group_id: int) -> Response:
 def domain_list(page: AdminDep) -> Response:
     """The organization's domains."""
     actor = current_admin(page)
-    org = service.organization_of(page.db, actor=actor, organization_id=actor.organization_id)
+    org = service.organization_of(page.db, actor=actor, organization_id=working_org(page))
     found = page.db.query(Domain).filter(Domain.organization_id == org.id).order_by(Domain.name)
     return page.render("admin/domains.html", section="admin", tab="domains", domains=list(found))
 
@@ -132,7 +133,7 @@ def add_domain(
     organization.add_domain(
         page.db,
         actor=actor,
-        organization_id=actor.organization_id,
+        organization_id=working_org(page),
         name=name,
         alias_of=alias_of,
         role_mailboxes=role_mailboxes == "1",
@@ -151,7 +152,7 @@ def delete_domain(page: AdminDep, domain_id: int) -> Response:
 def policies_page(page: AdminDep, saved: bool = False) -> Response:
     """The organization's policies."""
     actor = current_admin(page)
-    org = service.organization_of(page.db, actor=actor, organization_id=actor.organization_id)
+    org = service.organization_of(page.db, actor=actor, organization_id=working_org(page))
     return page.render(
         "admin/policies.html",
         section="admin",
@@ -178,7 +179,7 @@ def save_policies(
     transfer.update_policies(
         page.db,
         actor=actor,
-        organization_id=actor.organization_id,
+        organization_id=working_org(page),
         signature_template=signature_template,
         max_attachment_mb=max_attachment_mb,
         allow_external_forwarding=allow_external_forwarding == "1",
@@ -193,8 +194,8 @@ def save_policies(
 def audit_page(page: AdminDep, q: str = "") -> Response:
     """The audit log, newest first."""
     actor = current_admin(page)
-    rights.check_org_wide(actor, actor.organization_id)
-    rows = audit.entries(page.db, organization_id=actor.organization_id, query=q[:200])
+    rights.check_org_wide(actor, working_org(page))
+    rows = audit.entries(page.db, organization_id=working_org(page), query=q[:200])
     return page.render("admin/audit.html", section="admin", tab="audit", rows=rows, q=q)
 
 
@@ -202,10 +203,59 @@ def audit_page(page: AdminDep, q: str = "") -> Response:
 def audit_export(page: AdminDep) -> Response:
     """Download the audit log as CSV."""
     actor = current_admin(page)
-    rights.check_org_wide(actor, actor.organization_id)
-    rows = audit.entries(page.db, organization_id=actor.organization_id, limit=100_000)
+    rights.check_org_wide(actor, working_org(page))
+    rows = audit.entries(page.db, organization_id=working_org(page), limit=100_000)
     return Response(
         audit.to_csv(rows),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
     )
+
+
+@router.get("/organizations")
+def organization_list(page: AdminDep) -> Response:
+    """Every organization (platform administrators only), with the create form."""
+    actor = current_admin(page)
+    if actor.role != "platform_admin":
+        raise Forbidden("Only platform administrators may do this.")
+    orgs = page.db.query(Organization).order_by(Organization.name).all()
+    return page.render(
+        "admin/organizations.html",
+        section="admin",
+        tab="organizations",
+        organizations=orgs,
+        current=working_org(page),
+    )
+
+
+@router.post("/organizations")
+def create_organization(
+    page: AdminDep,
+    name: Annotated[str, Form(max_length=400)],
+    slug: Annotated[str, Form(max_length=100)],
+    domain: Annotated[str, Form(max_length=253)],
+) -> Response:
+    """Create an organization with its first domain."""
+    organization.create_organization(
+        page.db, actor=current_admin(page), name=name, slug=slug, domain=domain
+    )
+    return redirect("/admin/organizations")
+
+
+@router.post("/organizations/{organization_id}/manage")
+def manage_organization(page: AdminDep, organization_id: int) -> Response:
+    """Work on another organization (platform administrators only)."""
+    actor = current_admin(page)
+    if actor.role != "platform_admin":
+        raise Forbidden("Only platform administrators may do this.")
+    service.organization_of(page.db, actor=actor, organization_id=organization_id)
+    response = redirect("/admin/accounts")
+    response.set_cookie(
+        ORG_COOKIE,
+        str(organization_id),
+        httponly=True,
+        samesite="lax",
+        secure=page.state.settings.secure_cookies,
+        path="/admin",
+    )
+    return response

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
+from app.directory import accounts
+from app.directory import service as directory
 from tests.integration.admin.conftest import Tenant, sign_in
 
 # (method, path template, form data); {user}, {role}, {group}, {domain_id} are the victim's ids
@@ -146,3 +149,43 @@ def test_photos_are_checked_and_only_shown_inside_the_organization(
     stack_client.cookies.clear()
     sign_in(stack_client, other.user)
     assert stack_client.get(f"/directory/photos/{own.user_id}").status_code == 404
+
+
+def test_platform_admin_switches_organizations_and_others_cannot(
+    tenants: tuple[Tenant, Tenant], stack_client: TestClient, stack_db: Session
+) -> None:
+    own, other = tenants
+    admin = directory.find_account(stack_db, email=own.admin)
+    assert admin is not None
+    # an org admin forging the platform admin's cookie still sees only its own organization
+    token = sign_in(stack_client, own.admin)
+    assert stack_client.get("/admin/organizations").status_code == 403
+    forged = f"/admin/organizations/{other.organization_id}/manage"
+    assert stack_client.post(forged, data={"csrf_token": token}).status_code == 403
+    stack_client.cookies.set("hamkar_admin_org", str(other.organization_id), path="/admin")
+    assert other.user not in stack_client.get("/admin/accounts").text
+
+    accounts.set_role(stack_db, account=admin, role="platform_admin")
+    stack_db.commit()
+    stack_client.cookies.clear()
+    token = sign_in(stack_client, own.admin)
+    listing = stack_client.get("/admin/organizations").text
+    assert own.domain in listing and other.domain in listing
+    switched = stack_client.post(forged, data={"csrf_token": token}, follow_redirects=False)
+    assert switched.status_code == 303
+    assert other.user in stack_client.get("/admin/accounts").text
+    created = stack_client.post(
+        "/admin/organizations",
+        data={
+            "csrf_token": token,
+            "name": "Third",
+            "slug": f"third-{own.organization_id}",
+            "domain": f"third.{own.domain}",
+        },
+        follow_redirects=False,
+    )
+    assert created.status_code == 303
+    assert (
+        f"info@third.{own.domain}" in stack_client.get(f"/admin/accounts?q=third.{own.domain}").text
+        or f"third.{own.domain}" in stack_client.get("/admin/organizations").text
+    )
