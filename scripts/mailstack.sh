@@ -348,7 +348,8 @@ check_database() {
     DB_DRIVER=none; return 0
   fi
   local u
-  for u in dovecot postfix; do
+  # dovecot: passdb/userdb; postfix: maps; nobody: the group policy service
+  for u in dovecot postfix nobody; do
     runuser -u "$u" -- test -r "$DB_PATH" 2>/dev/null || die "$DB_PATH is not readable by" \
       "user $u: every parent directory needs o+x and the file o+r"
   done
