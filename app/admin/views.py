@@ -77,7 +77,7 @@ def admin_home(page: AdminDep) -> Response:
 
 
 @router.get("/accounts")
-def account_list(page: AdminDep, q: str = "", error: str = "") -> Response:
+def account_list(page: AdminDep, q: str = "") -> Response:
     """Search and list the organization's accounts, with the create form."""
     return _render_accounts(page, q=q, error=None, form={})
 
