@@ -1,4 +1,4 @@
-"""The ``hamkar`` command: serve, migrate, mailstack, demo."""
+"""The ``hamkar`` command: serve, migrate, mailstack, demo, admin."""
 
 from __future__ import annotations
 
@@ -49,6 +49,10 @@ def _parser() -> argparse.ArgumentParser:
     adduser.add_argument("password")
     adduser.add_argument("--quota", help="e.g. 500M or 2G")
     adduser.set_defaults(handler=_mailstack, action="adduser")
+
+    from app.cli_admin import add_parser as add_admin_parser
+
+    add_admin_parser(commands)
 
     demo = commands.add_parser("demo", help="create the demo organization and its mail users")
     demo.set_defaults(handler=_demo)

@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from app.settings import Settings
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "mailstack.sh"
+POLICYD = Path(__file__).resolve().parent / "directory" / "policyd.py"
 
 # Installing the Debian packages may take minutes; every other command takes seconds.
 _INSTALL_TIMEOUT = 1800.0
@@ -109,6 +110,21 @@ class MailStack:
         """Remove every right ``grantee`` has on ``owner``'s folder."""
         self._run("acl-delete", owner, folder, grantee)
 
+    def quota_usage(self, email: str) -> tuple[int, int | None]:
+        """Storage used and its limit in KiB (limit None: unlimited), as Dovecot counts it."""
+        result = self._invoke("quota-get", email, timeout=_COMMAND_TIMEOUT)
+        if result.returncode != 0:
+            raise MailStackError(f"mailstack quota-get failed: {result.stderr.strip()}")
+        for line in result.stdout.splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[0] == "STORAGE" and parts[1].isdigit():
+                return int(parts[1]), int(parts[2]) if parts[2].isdigit() else None
+        raise MailStackError(f"mailstack quota-get: no storage quota for {email}")
+
+    def purge_mail(self, email: str) -> None:
+        """Remove the mail directory of a deleted user for good."""
+        self._run("purge-mail", email)
+
     def install_deps(self) -> None:
         """Install the Debian packages the stack needs (as root, with apt-get)."""
         self._run("install-deps", timeout=_INSTALL_TIMEOUT)
@@ -129,6 +145,8 @@ class MailStack:
         env["MAILSTACK_DIR"] = str(self.directory)
         env["MAILSTACK_EXTERNAL"] = self.external
         env.update(self.database)
+        # the group send-policy service Postfix spawns (standard library + psycopg only)
+        env["MAILSTACK_POLICYD"] = str(POLICYD)
         for name, port in self._ports.items():
             env[f"MAILSTACK_{name.upper()}_PORT"] = str(port)
         return env

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import RedirectResponse, Response
 
 from app.admin import views as admin_views
+from app.admin import views_org as admin_org_views
 from app.auth import views as auth_views
 from app.auth.basic import CredentialCache
 from app.calendar import views as calendar_views
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tasks_views,
         files_views,
         admin_views,
+        admin_org_views,
     ):
         app.include_router(module.router)
     app.add_api_route("/", _home, methods=["GET"], include_in_schema=False)

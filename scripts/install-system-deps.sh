@@ -6,7 +6,7 @@ set -euo pipefail
 
 PACKAGES=(
   dovecot-imapd dovecot-lmtpd dovecot-sieve dovecot-managesieved dovecot-fts-xapian
-  dovecot-sqlite dovecot-pgsql postfix-sqlite postfix-pgsql
+  dovecot-sqlite dovecot-pgsql postfix-sqlite postfix-pgsql python3-psycopg
   postfix openssl ca-certificates chromium litmus python3-venv python3-dev build-essential
   iproute2 util-linux
 )

@@ -26,6 +26,7 @@ ACCOUNT_FIELDS = (
     "quota_mb",
     "location",
     "capacity",
+    "manager_id",
     "deleted_at",
     "purge_after",
 )

@@ -12,9 +12,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.admin import audit
-from app.directory import accounts, addresses, groups, rights, roles, service
+from app.directory import accounts, addresses, rights, roles, service
 from app.directory.mailbox_acl import grant_role_access, revoke_role_access
-from app.directory.models import Account, Domain, MailGroup, Organization
+from app.directory.models import Account, MailGroup, Organization
 from app.errors import Invalid, NotFound
 from app.mailstack import MailStack
 
@@ -54,16 +54,6 @@ def account_for(db: Session, *, actor: Account, account_id: int) -> Account:
     return account
 
 
-def group_for(db: Session, *, actor: Account, group_id: int) -> MailGroup:
-    """A group the actor may administer."""
-    group = db.get(MailGroup, group_id)
-    if group is None:
-        rights.require_admin(actor)
-        raise NotFound("No such object.")
-    rights.check_domain(actor, group.organization_id, group.domain_id)
-    return group
-
-
 def create_account(
     db: Session, *, actor: Account, organization_id: int, new: NewAccount
 ) -> Account:
@@ -89,7 +79,7 @@ def create_account(
         phone_mobile=new.phone_mobile,
         location=new.location,
     )
-    _audit(db, actor, account.organization_id, "account.create", account.email, None, account)
+    audit_change(db, actor, account.organization_id, "account.create", account.email, None, account)
     return account
 
 
@@ -100,10 +90,17 @@ def update_account(
     account_id: int,
     display_name: str,
     quota_mb: int | None,
+    manager_email: str = "",
+    capacity: int | None = None,
     **profile: str,
 ) -> Account:
-    """Change an account's directory fields and quota."""
+    """Change an account's directory fields, manager, capacity (rooms) and quota."""
     account = account_for(db, actor=actor, account_id=account_id)
+    manager = None
+    if manager_email.strip():
+        manager = service.find_account(db, email=manager_email)
+        if manager is None or manager.organization_id != account.organization_id:
+            raise Invalid("%(email)s does not exist in your organization.", email=manager_email)
     before = audit.snapshot(account)
     accounts.update_account(
         db,
@@ -111,10 +108,68 @@ def update_account(
         display_name=display_name,
         quota_mb=quota_mb,
         clear_quota=quota_mb is None,
+        manager=manager,
+        clear_manager=manager is None,
+        capacity=capacity,
         profile=profile,
     )
-    _audit(db, actor, account.organization_id, "account.update", account.email, before, account)
+    audit_change(
+        db, actor, account.organization_id, "account.update", account.email, before, account
+    )
     return account
+
+
+def restore_account(db: Session, *, actor: Account, account_id: int) -> Account:
+    """Undo a deletion during the retention period; the account comes back disabled."""
+    account = account_for(db, actor=actor, account_id=account_id)
+    before = audit.snapshot(account)
+    accounts.restore_account(db, account=account)
+    audit_change(
+        db, actor, account.organization_id, "account.restore", account.email, before, account
+    )
+    return account
+
+
+def change_forward(
+    db: Session,
+    *,
+    actor: Account,
+    account_id: int,
+    destination: str,
+    keep_copy: bool = True,
+    remove: bool = False,
+) -> None:
+    """Add or remove a forwarding address of an account (the policy on outside addresses holds)."""
+    account = account_for(db, actor=actor, account_id=account_id)
+    if remove:
+        addresses.remove_forward(db, account=account, destination=destination)
+    else:
+        addresses.add_forward(db, account=account, destination=destination, keep_copy=keep_copy)
+    detail = {"forward": destination.strip().lower(), "keep_copy": keep_copy}
+    audit.record(
+        db,
+        actor=actor,
+        organization_id=account.organization_id,
+        action="forward.remove" if remove else "forward.add",
+        object_type="account",
+        object_label=account.email,
+        **({"before": detail} if remove else {"after": detail}),
+    )
+
+
+def set_photo(db: Session, *, actor: Account, account_id: int, data: bytes) -> None:
+    """Set (or, with empty data, remove) the account's directory photo."""
+    account = account_for(db, actor=actor, account_id=account_id)
+    accounts.set_photo(db, account=account, data=data)
+    audit.record(
+        db,
+        actor=actor,
+        organization_id=account.organization_id,
+        action="account.photo",
+        object_type="account",
+        object_label=account.email,
+        after={"photo": account.photo_type or None, "bytes": len(data)},
+    )
 
 
 def reset_password(db: Session, *, actor: Account, account_id: int, password: str) -> None:
@@ -139,7 +194,7 @@ def set_enabled(db: Session, *, actor: Account, account_id: int, enabled: bool) 
     before = audit.snapshot(account)
     accounts.set_enabled(db, account=account, enabled=enabled)
     action = "account.enable" if enabled else "account.disable"
-    _audit(db, actor, account.organization_id, action, account.email, before, account)
+    audit_change(db, actor, account.organization_id, action, account.email, before, account)
     return account
 
 
@@ -152,7 +207,9 @@ def delete_account(
         raise Invalid("You cannot delete your own account.")
     before = audit.snapshot(account)
     purge_after = accounts.delete_account(db, account=account, retention_days=retention_days)
-    _audit(db, actor, account.organization_id, "account.delete", account.email, before, account)
+    audit_change(
+        db, actor, account.organization_id, "account.delete", account.email, before, account
+    )
     return purge_after
 
 
@@ -164,7 +221,7 @@ def set_role(db: Session, *, actor: Account, account_id: int, role: str) -> Acco
         raise Invalid("Only a platform administrator may appoint another.")
     before = audit.snapshot(account)
     accounts.set_role(db, account=account, role=role)
-    _audit(db, actor, account.organization_id, "account.role", account.email, before, account)
+    audit_change(db, actor, account.organization_id, "account.role", account.email, before, account)
     return account
 
 
@@ -248,104 +305,24 @@ def remove_role_member(
     )
 
 
-def create_group(
-    db: Session,
-    *,
-    actor: Account,
-    organization_id: int,
-    address: str,
-    name: str,
-    send_policy: str,
-) -> MailGroup:
-    """Create a distribution list."""
-    rights.check_organization(actor, organization_id)
-    group = groups.create_group(
-        db, organization_id=organization_id, address=address, name=name, send_policy=send_policy
-    )
-    rights.check_domain(actor, organization_id, group.domain_id)
-    _audit(db, actor, organization_id, "group.create", group.address, None, group)
-    return group
+def purge_due_accounts(db: Session, *, actor: Account, stack: MailStack | None) -> list[str]:
+    """Remove accounts whose retention period is over, with their mail; returns addresses."""
+    rights.require_admin(actor)
+    purged: list[str] = []
+    for account in accounts.accounts_due_for_purge(db):
+        if actor.role != "platform_admin" and account.organization_id != actor.organization_id:
+            continue
+        if stack is not None and account.managed:
+            stack.purge_mail(account.email)
+        before = audit.snapshot(account)
+        organization_id = account.organization_id
+        accounts.purge_account(db, account=account)
+        audit_change(db, actor, organization_id, "account.purge", account.email, before, None)
+        purged.append(account.email)
+    return purged
 
 
-def change_group_member(
-    db: Session, *, actor: Account, group_id: int, address: str, add: bool
-) -> None:
-    """Add or remove a group member (an account, a group or an outside address)."""
-    group = group_for(db, actor=actor, group_id=group_id)
-    if add:
-        groups.add_member(db, group=group, address=address)
-    else:
-        groups.remove_member(db, group=group, address=address)
-    audit.record(
-        db,
-        actor=actor,
-        organization_id=group.organization_id,
-        action="group.member.add" if add else "group.member.remove",
-        object_type="group",
-        object_label=group.address,
-        **({"after": {"member": address}} if add else {"before": {"member": address}}),
-    )
-
-
-def delete_group(db: Session, *, actor: Account, group_id: int) -> None:
-    """Delete a distribution list (mail to its address is refused from now on)."""
-    group = group_for(db, actor=actor, group_id=group_id)
-    before = audit.snapshot(group)
-    groups.delete_group(db, group=group)
-    _audit(db, actor, group.organization_id, "group.delete", group.address, before, None)
-
-
-def add_domain(
-    db: Session,
-    *,
-    actor: Account,
-    organization_id: int,
-    name: str,
-    alias_of: str = "",
-    role_mailboxes: bool = True,
-) -> Domain:
-    """Add a domain (or an alias domain) to the organization."""
-    org = organization_of(db, actor=actor, organization_id=organization_id)
-    rights.check_org_wide(actor, organization_id)
-    target = service.find_domain(db, name=alias_of) if alias_of.strip() else None
-    if alias_of.strip() and (target is None or target.organization_id != organization_id):
-        raise Invalid(
-            "The domain %(domain)s does not belong to this organization.", domain=alias_of
-        )
-    domain = service.add_domain(
-        db, organization=org, name=name, alias_of=target, role_mailboxes=role_mailboxes
-    )
-    audit.record(
-        db,
-        actor=actor,
-        organization_id=organization_id,
-        action="domain.add",
-        object_type="domain",
-        object_label=domain.name,
-        after={"alias_of": alias_of or None},
-    )
-    return domain
-
-
-def delete_domain(db: Session, *, actor: Account, domain_id: int) -> None:
-    """Remove an empty domain."""
-    domain = db.get(Domain, domain_id)
-    if domain is None:
-        rights.require_admin(actor)
-        raise NotFound("No such object.")
-    rights.check_org_wide(actor, domain.organization_id)
-    service.delete_domain(db, domain=domain)
-    audit.record(
-        db,
-        actor=actor,
-        organization_id=domain.organization_id,
-        action="domain.delete",
-        object_type="domain",
-        object_label=domain.name,
-    )
-
-
-def _audit(
+def audit_change(
     db: Session,
     actor: Account,
     organization_id: int,

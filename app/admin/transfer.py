@@ -136,7 +136,7 @@ def update_policies(
         raise Invalid("The signature template may have at most %(count)s characters.", count=4000)
     if not 1 <= max_attachment_mb <= 1024:
         raise Invalid("The attachment limit must be between 1 and 1024 MB.")
-    if default_language not in service.SUPPORTED_LANGUAGES:
+    if default_language and default_language not in service.SUPPORTED_LANGUAGES:
         raise Invalid("Unsupported language “%(language)s”.", language=default_language)
     if default_timezone not in service.common_timezones():
         raise Invalid("Unknown time zone “%(timezone)s”.", timezone=default_timezone)

@@ -11,14 +11,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from starlette.responses import RedirectResponse, Response
 
-from app.admin import audit, service, transfer
+from app.admin import service, transfer
 from app.admin.service import NewAccount
-from app.directory import accounts, addresses, groups, rights, roles
+from app.directory import accounts, addresses, rights, roles
 from app.directory.accounts import DEFAULT_RETENTION_DAYS
-from app.directory.models import Account, Domain
-from app.directory.service import common_timezones
+from app.directory.models import Account, Organization
 from app.errors import DomainError, Invalid, TooLarge
-from app.mailstack import MailStack
+from app.mailstack import MailStack, MailStackError
 from app.web.deps import Page, UserPageDep
 
 router = APIRouter(prefix="/admin")
@@ -36,16 +35,29 @@ def admin_page(page: UserPageDep) -> Page:
 AdminDep = Annotated[Page, Depends(admin_page)]
 
 
-def _actor(page: Page) -> Account:
+def current_admin(page: Page) -> Account:
     assert page.user is not None
     return page.user
+
+
+ORG_COOKIE = "hamkar_admin_org"
+
+
+def working_org(page: Page) -> int:
+    """The organization the admin works on: their own, or the one a platform admin chose."""
+    actor = current_admin(page)
+    chosen = page.request.cookies.get(ORG_COOKIE, "")
+    chosen_ok = chosen.isdigit() and page.db.get(Organization, int(chosen)) is not None
+    if actor.role == "platform_admin" and chosen_ok:
+        return int(chosen)
+    return actor.organization_id
 
 
 def _stack(page: Page) -> MailStack:
     return MailStack(page.state.settings)
 
 
-def _back(path: str) -> Response:
+def redirect(path: str) -> Response:
     return RedirectResponse(path, status_code=303)
 
 
@@ -61,11 +73,11 @@ def _quota(value: str) -> int | None:
 @router.get("")
 def admin_home(page: AdminDep) -> Response:
     """The administration start page is the account list."""
-    return _back("/admin/accounts")
+    return redirect("/admin/accounts")
 
 
 @router.get("/accounts")
-def account_list(page: AdminDep, q: str = "", error: str = "") -> Response:
+def account_list(page: AdminDep, q: str = "") -> Response:
     """Search and list the organization's accounts, with the create form."""
     return _render_accounts(page, q=q, error=None, form={})
 
@@ -73,10 +85,10 @@ def account_list(page: AdminDep, q: str = "", error: str = "") -> Response:
 def _render_accounts(
     page: Page, *, q: str, error: str | None, form: dict[str, str], status_code: int = 200
 ) -> Response:
-    actor = _actor(page)
+    actor = current_admin(page)
     found = accounts.list_accounts(
         page.db,
-        organization_id=actor.organization_id,
+        organization_id=working_org(page),
         query=q[:200],
         domain_id=actor.domain_id if actor.role == "domain_admin" else None,
         include_deleted=True,
@@ -106,7 +118,7 @@ def create_account(
     department: Annotated[str, Form(max_length=400)] = "",
 ) -> Response:
     """Create an account; invalid input is shown back with the reason, nothing lost."""
-    actor = _actor(page)
+    actor = current_admin(page)
     form = {
         "email": email,
         "display_name": display_name,
@@ -126,7 +138,7 @@ def create_account(
             department=department,
         )
         account = service.create_account(
-            page.db, actor=actor, organization_id=actor.organization_id, new=new
+            page.db, actor=actor, organization_id=working_org(page), new=new
         )
     except DomainError as exc:
         page.db.rollback()
@@ -138,14 +150,14 @@ def create_account(
             status_code=exc.status_code,
         )
     page.db.commit()
-    return _back(f"/admin/accounts/{account.id}?saved=1")
+    return redirect(f"/admin/accounts/{account.id}?saved=1")
 
 
 @router.get("/accounts.csv")
 def export_accounts(page: AdminDep) -> Response:
     """Download the organization's accounts as CSV."""
-    actor = _actor(page)
-    body = transfer.export_accounts(page.db, actor=actor, organization_id=actor.organization_id)
+    actor = current_admin(page)
+    body = transfer.export_accounts(page.db, actor=actor, organization_id=working_org(page))
     return Response(
         body,
         media_type="text/csv; charset=utf-8",
@@ -156,7 +168,7 @@ def export_accounts(page: AdminDep) -> Response:
 @router.post("/accounts/import")
 async def import_accounts(page: AdminDep, file: Annotated[UploadFile, File()]) -> Response:
     """Create accounts from an uploaded CSV; each refused line is listed with its reason."""
-    actor = _actor(page)
+    actor = current_admin(page)
     raw = await file.read(MAX_CSV_BYTES + 1)
     if len(raw) > MAX_CSV_BYTES:
         raise TooLarge("The CSV file may be at most %(size)s MB.", size=2)
@@ -165,7 +177,7 @@ async def import_accounts(page: AdminDep, file: Annotated[UploadFile, File()]) -
     except UnicodeDecodeError as exc:
         raise Invalid("The CSV file must be UTF-8 text.") from exc
     result = transfer.import_accounts(
-        page.db, actor=actor, organization_id=actor.organization_id, text=text
+        page.db, actor=actor, organization_id=working_org(page), text=text
     )
     page.db.commit()
     errors = [(line, page._(message, **params)) for line, message, params in result.errors]
@@ -182,18 +194,31 @@ async def import_accounts(page: AdminDep, file: Annotated[UploadFile, File()]) -
 @router.get("/accounts/{account_id}")
 def account_page(page: AdminDep, account_id: int, saved: bool = False) -> Response:
     """One account: profile, password, status, aliases, role members, delete."""
-    account = service.account_for(page.db, actor=_actor(page), account_id=account_id)
+    account = service.account_for(page.db, actor=current_admin(page), account_id=account_id)
     return page.render(
         "admin/account.html",
+        usage=_quota_usage(page, account),
         section="admin",
         tab="accounts",
         account=account,
         aliases=addresses.list_aliases(page.db, account_id=account.id),
+        forwards=addresses.list_forwards(page.db, account_id=account.id),
+        manager=page.db.get(Account, account.manager_id) if account.manager_id else None,
         members=roles.role_members(page.db, role=account) if account.kind == "role" else [],
         saved=saved,
         retention_days=DEFAULT_RETENTION_DAYS,
         roles=rights.ROLES,
     )
+
+
+def _quota_usage(page: Page, account: Account) -> tuple[int, int | None] | None:
+    """Storage used and limit in KiB from the mail server, None when it cannot tell."""
+    if not account.managed or account.deleted_at is not None or not account.enabled:
+        return None
+    try:
+        return _stack(page).quota_usage(account.email)
+    except MailStackError:
+        return None
 
 
 @router.post("/accounts/{account_id}")
@@ -207,21 +232,27 @@ def update_account(
     phone_work: Annotated[str, Form(max_length=80)] = "",
     phone_mobile: Annotated[str, Form(max_length=80)] = "",
     location: Annotated[str, Form(max_length=400)] = "",
+    manager_email: Annotated[str, Form(max_length=320)] = "",
+    capacity: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
-    """Save the account's directory fields and quota."""
+    """Save the account's directory fields, manager, capacity and quota."""
+    if capacity.strip() and not capacity.strip().isdigit():
+        raise Invalid("The capacity must be a positive number.")
     service.update_account(
         page.db,
-        actor=_actor(page),
+        actor=current_admin(page),
         account_id=account_id,
         display_name=display_name,
         quota_mb=_quota(quota_mb),
+        manager_email=manager_email,
+        capacity=int(capacity) if capacity.strip() else None,
         job_title=job_title,
         department=department,
         phone_work=phone_work,
         phone_mobile=phone_mobile,
         location=location,
     )
-    return _back(f"/admin/accounts/{account_id}?saved=1")
+    return redirect(f"/admin/accounts/{account_id}?saved=1")
 
 
 @router.post("/accounts/{account_id}/password")
@@ -229,8 +260,10 @@ def reset_password(
     page: AdminDep, account_id: int, password: Annotated[str, Form(max_length=400)]
 ) -> Response:
     """Set a new password."""
-    service.reset_password(page.db, actor=_actor(page), account_id=account_id, password=password)
-    return _back(f"/admin/accounts/{account_id}?saved=1")
+    service.reset_password(
+        page.db, actor=current_admin(page), account_id=account_id, password=password
+    )
+    return redirect(f"/admin/accounts/{account_id}?saved=1")
 
 
 @router.post("/accounts/{account_id}/enabled")
@@ -238,8 +271,10 @@ def set_enabled(
     page: AdminDep, account_id: int, enabled: Annotated[str, Form(max_length=1)]
 ) -> Response:
     """Enable (1) or disable (0) the account."""
-    service.set_enabled(page.db, actor=_actor(page), account_id=account_id, enabled=enabled == "1")
-    return _back(f"/admin/accounts/{account_id}?saved=1")
+    service.set_enabled(
+        page.db, actor=current_admin(page), account_id=account_id, enabled=enabled == "1"
+    )
+    return redirect(f"/admin/accounts/{account_id}?saved=1")
 
 
 @router.post("/accounts/{account_id}/role")
@@ -247,8 +282,8 @@ def set_role(
     page: AdminDep, account_id: int, role: Annotated[str, Form(max_length=20)]
 ) -> Response:
     """Change the administrative role."""
-    service.set_role(page.db, actor=_actor(page), account_id=account_id, role=role)
-    return _back(f"/admin/accounts/{account_id}?saved=1")
+    service.set_role(page.db, actor=current_admin(page), account_id=account_id, role=role)
+    return redirect(f"/admin/accounts/{account_id}?saved=1")
 
 
 @router.post("/accounts/{account_id}/delete")
@@ -257,9 +292,49 @@ def delete_account(
 ) -> Response:
     """Delete the account; its mail is kept for the retention period."""
     service.delete_account(
-        page.db, actor=_actor(page), account_id=account_id, retention_days=retention_days
+        page.db, actor=current_admin(page), account_id=account_id, retention_days=retention_days
     )
-    return _back(f"/admin/accounts/{account_id}?saved=1")
+    return redirect(f"/admin/accounts/{account_id}?saved=1")
+
+
+@router.post("/accounts/{account_id}/photo")
+async def upload_photo(
+    page: AdminDep,
+    account_id: int,
+    photo: Annotated[UploadFile | None, File()] = None,
+    remove: Annotated[str, Form(max_length=1)] = "",
+) -> Response:
+    """Set the account's photo (PNG or JPEG), or remove it."""
+    data = b"" if remove or photo is None else await photo.read(accounts.MAX_PHOTO_BYTES + 1)
+    service.set_photo(page.db, actor=current_admin(page), account_id=account_id, data=data)
+    return redirect(f"/admin/accounts/{account_id}?saved=1")
+
+
+@router.post("/accounts/{account_id}/restore")
+def restore_account(page: AdminDep, account_id: int) -> Response:
+    """Undo a deletion during the retention period."""
+    service.restore_account(page.db, actor=current_admin(page), account_id=account_id)
+    return redirect(f"/admin/accounts/{account_id}?saved=1")
+
+
+@router.post("/accounts/{account_id}/forwards")
+def change_forward(
+    page: AdminDep,
+    account_id: int,
+    destination: Annotated[str, Form(max_length=320)],
+    keep_copy: Annotated[str, Form(max_length=1)] = "",
+    remove: Annotated[str, Form(max_length=1)] = "",
+) -> Response:
+    """Add a forwarding address, or remove it when ``remove`` is set."""
+    service.change_forward(
+        page.db,
+        actor=current_admin(page),
+        account_id=account_id,
+        destination=destination,
+        keep_copy=keep_copy == "1",
+        remove=bool(remove),
+    )
+    return redirect(f"/admin/accounts/{account_id}?saved=1")
 
 
 @router.post("/accounts/{account_id}/aliases")
@@ -270,12 +345,12 @@ def change_alias(
     remove: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
     """Add an alias, or remove it when ``remove`` is set."""
-    actor = _actor(page)
+    actor = current_admin(page)
     if remove:
         service.remove_alias(page.db, actor=actor, account_id=account_id, address=address)
     else:
         service.add_alias(page.db, actor=actor, account_id=account_id, address=address)
-    return _back(f"/admin/accounts/{account_id}?saved=1")
+    return redirect(f"/admin/accounts/{account_id}?saved=1")
 
 
 @router.post("/accounts/{account_id}/members")
@@ -287,7 +362,7 @@ def change_role_member(
     remove: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
     """Add or remove a member of a role mailbox (and their IMAP access)."""
-    actor = _actor(page)
+    actor = current_admin(page)
     if remove:
         service.remove_role_member(
             page.db, actor=actor, role_id=account_id, member_email=member, stack=_stack(page)
@@ -301,173 +376,4 @@ def change_role_member(
             can_send_as=can_send_as == "1",
             stack=_stack(page),
         )
-    return _back(f"/admin/accounts/{account_id}?saved=1")
-
-
-@router.get("/groups")
-def group_list(page: AdminDep, q: str = "") -> Response:
-    """The organization's groups, with the create form."""
-    actor = _actor(page)
-    found = groups.list_groups(page.db, organization_id=actor.organization_id, query=q[:200])
-    return page.render(
-        "admin/groups.html",
-        section="admin",
-        tab="groups",
-        q=q,
-        found=found,
-        policies=groups.SEND_POLICIES,
-    )
-
-
-@router.post("/groups")
-def create_group(
-    page: AdminDep,
-    address: Annotated[str, Form(max_length=320)],
-    name: Annotated[str, Form(max_length=400)] = "",
-    send_policy: Annotated[str, Form(max_length=16)] = "organization",
-) -> Response:
-    """Create a group."""
-    actor = _actor(page)
-    group = service.create_group(
-        page.db,
-        actor=actor,
-        organization_id=actor.organization_id,
-        address=address,
-        name=name,
-        send_policy=send_policy,
-    )
-    return _back(f"/admin/groups/{group.id}")
-
-
-@router.get("/groups/{group_id}")
-def group_page(page: AdminDep, group_id: int) -> Response:
-    """One group and its members."""
-    group = service.group_for(page.db, actor=_actor(page), group_id=group_id)
-    return page.render(
-        "admin/group.html",
-        section="admin",
-        tab="groups",
-        group=group,
-        members=groups.list_members(page.db, group=group),
-    )
-
-
-@router.post("/groups/{group_id}/members")
-def change_group_member(
-    page: AdminDep,
-    group_id: int,
-    address: Annotated[str, Form(max_length=320)],
-    remove: Annotated[str, Form(max_length=1)] = "",
-) -> Response:
-    """Add or remove a member."""
-    service.change_group_member(
-        page.db, actor=_actor(page), group_id=group_id, address=address, add=not remove
-    )
-    return _back(f"/admin/groups/{group_id}")
-
-
-@router.post("/groups/{group_id}/delete")
-def delete_group(page: AdminDep, group_id: int) -> Response:
-    """Delete the group."""
-    service.delete_group(page.db, actor=_actor(page), group_id=group_id)
-    return _back("/admin/groups")
-
-
-@router.get("/domains")
-def domain_list(page: AdminDep) -> Response:
-    """The organization's domains."""
-    actor = _actor(page)
-    org = service.organization_of(page.db, actor=actor, organization_id=actor.organization_id)
-    found = page.db.query(Domain).filter(Domain.organization_id == org.id).order_by(Domain.name)
-    return page.render("admin/domains.html", section="admin", tab="domains", domains=list(found))
-
-
-@router.post("/domains")
-def add_domain(
-    page: AdminDep,
-    name: Annotated[str, Form(max_length=253)],
-    alias_of: Annotated[str, Form(max_length=253)] = "",
-    role_mailboxes: Annotated[str, Form(max_length=1)] = "",
-) -> Response:
-    """Add a domain (with the default role mailboxes when asked)."""
-    actor = _actor(page)
-    service.add_domain(
-        page.db,
-        actor=actor,
-        organization_id=actor.organization_id,
-        name=name,
-        alias_of=alias_of,
-        role_mailboxes=role_mailboxes == "1",
-    )
-    return _back("/admin/domains")
-
-
-@router.post("/domains/{domain_id}/delete")
-def delete_domain(page: AdminDep, domain_id: int) -> Response:
-    """Remove an empty domain."""
-    service.delete_domain(page.db, actor=_actor(page), domain_id=domain_id)
-    return _back("/admin/domains")
-
-
-@router.get("/policies")
-def policies_page(page: AdminDep, saved: bool = False) -> Response:
-    """The organization's policies."""
-    actor = _actor(page)
-    org = service.organization_of(page.db, actor=actor, organization_id=actor.organization_id)
-    return page.render(
-        "admin/policies.html",
-        section="admin",
-        tab="policies",
-        org=org,
-        saved=saved,
-        timezones=common_timezones(),
-        preview=transfer.render_signature(org.signature_template, actor),
-    )
-
-
-@router.post("/policies")
-def save_policies(
-    page: AdminDep,
-    signature_template: Text = "",
-    max_attachment_mb: Annotated[int, Form(ge=1, le=1024)] = 25,
-    allow_external_forwarding: Annotated[str, Form(max_length=1)] = "",
-    default_language: Annotated[str, Form(max_length=8)] = "en",
-    default_timezone: Annotated[str, Form(max_length=64)] = "UTC",
-    default_role_mailboxes: Annotated[str, Form(max_length=400)] = "",
-) -> Response:
-    """Save the policies."""
-    actor = _actor(page)
-    transfer.update_policies(
-        page.db,
-        actor=actor,
-        organization_id=actor.organization_id,
-        signature_template=signature_template,
-        max_attachment_mb=max_attachment_mb,
-        allow_external_forwarding=allow_external_forwarding == "1",
-        default_language=default_language,
-        default_timezone=default_timezone,
-        default_role_mailboxes=default_role_mailboxes,
-    )
-    return _back("/admin/policies?saved=1")
-
-
-@router.get("/audit")
-def audit_page(page: AdminDep, q: str = "") -> Response:
-    """The audit log, newest first."""
-    actor = _actor(page)
-    rights.check_org_wide(actor, actor.organization_id)
-    rows = audit.entries(page.db, organization_id=actor.organization_id, query=q[:200])
-    return page.render("admin/audit.html", section="admin", tab="audit", rows=rows, q=q)
-
-
-@router.get("/audit.csv")
-def audit_export(page: AdminDep) -> Response:
-    """Download the audit log as CSV."""
-    actor = _actor(page)
-    rights.check_org_wide(actor, actor.organization_id)
-    rows = audit.entries(page.db, organization_id=actor.organization_id, limit=100_000)
-    return Response(
-        audit.to_csv(rows),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
-    )
+    return redirect(f"/admin/accounts/{account_id}?saved=1")

@@ -13,7 +13,7 @@ from app.directory.models import Account
 from app.directory.passwords import hash_password
 from app.directory.rights import ROLES
 from app.directory.service import validate_display_name, validate_profile, validate_quota
-from app.errors import Invalid
+from app.errors import Invalid, TooLarge
 
 DEFAULT_RETENTION_DAYS = 30
 MAX_RETENTION_DAYS = 3650
@@ -165,4 +165,23 @@ def accounts_due_for_purge(db: Session, *, now: datetime | None = None) -> list[
 def purge_account(db: Session, *, account: Account) -> None:
     """Remove the account row for good (the caller removes the mail from the server)."""
     db.delete(account)
+    db.flush()
+
+
+MAX_PHOTO_BYTES = 512 * 1024
+_PHOTO_MAGIC = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"))
+
+
+def set_photo(db: Session, *, account: Account, data: bytes) -> None:
+    """Store the account's photo: a PNG or JPEG of at most 512 KB (checked by content)."""
+    if not data:
+        account.photo, account.photo_type = None, ""
+        db.flush()
+        return
+    if len(data) > MAX_PHOTO_BYTES:
+        raise TooLarge("The photo may be at most %(size)s KB.", size=512)
+    kind = next((mime for magic, mime in _PHOTO_MAGIC if data.startswith(magic)), None)
+    if kind is None:
+        raise Invalid("The photo must be a PNG or JPEG image.")
+    account.photo, account.photo_type = data, kind
     db.flush()

@@ -28,6 +28,8 @@ class AddressListEntry:
     phone_work: str = ""
     phone_mobile: str = ""
     location: str = ""
+    # the web path of the photo (same organization only), empty when there is none
+    photo_url: str = ""
 
 
 def search_address_list(
@@ -60,6 +62,7 @@ def search_address_list(
             phone_work=a.phone_work,
             phone_mobile=a.phone_mobile,
             location=a.location,
+            photo_url=f"/directory/photos/{a.id}" if a.photo_type else "",
         )
         for a in db.scalars(people.order_by(Account.display_name, Account.email).limit(limit))
     ]

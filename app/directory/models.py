@@ -33,7 +33,8 @@ class Organization(Base):
     signature_template: Mapped[str] = mapped_column(Text, default="")
     max_attachment_mb: Mapped[int] = mapped_column(Integer, default=25)
     allow_external_forwarding: Mapped[bool] = mapped_column(Boolean, default=False)
-    default_language: Mapped[str] = mapped_column(String(8), default="en")
+    # "" lets each person's browser choose; new accounts start with these two
+    default_language: Mapped[str] = mapped_column(String(8), default="")
     default_timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     default_quota_mb: Mapped[int] = mapped_column(Integer, default=2048)
 

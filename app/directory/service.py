@@ -213,7 +213,16 @@ def create_account(
     )
     db.add(account)
     db.flush()
-    db.add(Preferences(account_id=account.id))
+    org = db.get(Organization, account.organization_id)
+    assert org is not None
+    # the organization's defaults (policies); each person may change them in settings
+    db.add(
+        Preferences(
+            account_id=account.id,
+            language=org.default_language or None,
+            timezone=org.default_timezone,
+        )
+    )
     db.flush()
     return account
 

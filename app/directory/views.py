@@ -9,7 +9,8 @@ from starlette.responses import RedirectResponse, Response
 
 from app.directory import service as directory
 from app.directory.address_list import search_address_list
-from app.errors import Invalid
+from app.directory.models import Account
+from app.errors import Invalid, NotFound
 from app.web.deps import UserPageDep
 
 router = APIRouter()
@@ -56,6 +57,25 @@ def save_settings(
         )
     page.db.commit()
     return RedirectResponse("/settings?saved=1", status_code=303)
+
+
+@router.get("/directory/photos/{account_id}")
+def account_photo(page: UserPageDep, account_id: int) -> Response:
+    """A colleague's photo; people of other organizations get 404."""
+    assert page.user is not None
+    account = page.db.get(Account, account_id)
+    if (
+        account is None
+        or account.organization_id != page.user.organization_id
+        or not account.photo
+        or account.deleted_at is not None
+    ):
+        raise NotFound("No such object.")
+    return Response(
+        account.photo,
+        media_type=account.photo_type,
+        headers={"Cache-Control": "private, max-age=300", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 @router.get("/directory")

@@ -20,7 +20,14 @@ depends_on: str | Sequence[str] | None = None
 # The views Dovecot and Postfix read in managed mode (scripts/mailstack.sh queries them). They
 # are Hamkar's contract with the mail server: change the tables, keep the views' columns.
 # Any later migration that rebuilds these tables must drop and recreate the views around it.
-VIEW_NAMES = ("hamkar_mail_user", "hamkar_mail_domain", "hamkar_mail_alias")
+VIEW_NAMES = (
+    "hamkar_mail_user",
+    "hamkar_mail_domain",
+    "hamkar_mail_alias",
+    "hamkar_sender_login",
+    "hamkar_mail_group",
+    "hamkar_group_sender",
+)
 MAIL_VIEWS = (
     # Mailboxes: enabled, managed, not deleted. password is NULL for mailboxes nobody logs in
     # to directly (role mailboxes, rooms): the passdb query skips them, the userdb keeps them.
@@ -64,6 +71,28 @@ MAIL_VIEWS = (
              || '@' || ad.name, g.address
       FROM mail_group g JOIN domain d ON d.id = g.domain_id
       JOIN domain ad ON ad.alias_of_id = d.id""",
+    # Who may use an address as sender on submission (Postfix smtpd_sender_login_maps):
+    # the account itself, its aliases, and the members of a role mailbox granted send-as.
+    """CREATE VIEW hamkar_sender_login AS
+    SELECT a.email AS address, a.email AS login
+      FROM account a WHERE a.managed AND a.enabled AND a.deleted_at IS NULL
+    UNION SELECT m.address, a.email
+      FROM mail_alias m JOIN account a ON a.id = m.account_id
+      WHERE a.managed AND a.enabled AND a.deleted_at IS NULL
+    UNION SELECT r.email, p.email
+      FROM role_member rm JOIN account r ON r.id = rm.role_account_id
+      JOIN account p ON p.id = rm.member_account_id
+      WHERE rm.can_send_as AND r.managed AND r.enabled AND p.enabled""",
+    # Groups and who may send to them (the policy service, app/directory/policyd.py).
+    "CREATE VIEW hamkar_mail_group AS SELECT address, send_policy FROM mail_group",
+    """CREATE VIEW hamkar_group_sender AS
+    SELECT g.address AS address, a.email AS login
+      FROM mail_group g JOIN account a ON a.organization_id = g.organization_id
+      WHERE g.send_policy = 'organization' AND a.enabled AND a.deleted_at IS NULL
+    UNION SELECT g.address, a.email
+      FROM mail_group g JOIN group_member gm ON gm.group_id = g.id
+      JOIN account a ON a.id = gm.account_id
+      WHERE g.send_policy = 'members' AND a.enabled AND a.deleted_at IS NULL""",
 )
 
 
@@ -334,7 +363,7 @@ def upgrade() -> None:
             )
         )
         batch_op.add_column(
-            sa.Column("default_language", sa.String(length=8), nullable=False, server_default="en")
+            sa.Column("default_language", sa.String(length=8), nullable=False, server_default="")
         )
         batch_op.add_column(
             sa.Column(

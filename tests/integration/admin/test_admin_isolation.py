@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
+from app.directory import accounts
+from app.directory import service as directory
 from tests.integration.admin.conftest import Tenant, sign_in
 
 # (method, path template, form data); {user}, {role}, {group}, {domain_id} are the victim's ids
@@ -17,7 +20,11 @@ OBJECT_ROUTES = [
     ("POST", "/admin/accounts/{user}/delete", {"retention_days": "0"}),
     ("POST", "/admin/accounts/{user}/aliases", {"address": "x@{domain}"}),
     ("POST", "/admin/accounts/{role}/members", {"member": "{admin}"}),
+    ("POST", "/admin/accounts/{user}/forwards", {"destination": "{admin}"}),
+    ("POST", "/admin/accounts/{user}/restore", {}),
+    ("POST", "/admin/accounts/{user}/photo", {"remove": "1"}),
     ("GET", "/admin/groups/{group}", {}),
+    ("POST", "/admin/groups/{group}", {"name": "Hacked", "send_policy": "anyone"}),
     ("POST", "/admin/groups/{group}/members", {"address": "{admin}"}),
     ("POST", "/admin/groups/{group}/delete", {}),
     ("POST", "/admin/domains/{domain_id}/delete", {}),
@@ -107,3 +114,77 @@ def test_non_admin_gets_403_on_every_list_route(
     own, _ = tenants
     sign_in(stack_client, own.user)
     assert stack_client.get(path).status_code == 403
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_photos_are_checked_and_only_shown_inside_the_organization(
+    tenants: tuple[Tenant, Tenant], stack_client: TestClient
+) -> None:
+    own, other = tenants
+    token = sign_in(stack_client, own.admin)
+    path = f"/admin/accounts/{own.user_id}/photo"
+    for body, status, message in (
+        (b"<html><script>alert(1)</script>", 400, "must be a PNG or JPEG"),
+        (b"GIF89a" + b"\x00" * 10, 400, "must be a PNG or JPEG"),
+        (PNG + b"\x00" * 600_000, 413, "at most 512 KB"),
+    ):
+        refused = stack_client.post(
+            path, data={"csrf_token": token}, files={"photo": ("p.png", body, "image/png")}
+        )
+        assert refused.status_code == status and message in refused.text
+    ok = stack_client.post(
+        path,
+        data={"csrf_token": token},
+        files={"photo": ("p.png", PNG, "image/png")},
+        follow_redirects=False,
+    )
+    assert ok.status_code == 303
+    photo = stack_client.get(f"/directory/photos/{own.user_id}")
+    assert photo.status_code == 200 and photo.content == PNG
+    assert photo.headers["content-type"] == "image/png"
+    assert f"/directory/photos/{own.user_id}" in stack_client.get("/directory").text
+
+    stack_client.cookies.clear()
+    sign_in(stack_client, other.user)
+    assert stack_client.get(f"/directory/photos/{own.user_id}").status_code == 404
+
+
+def test_platform_admin_switches_organizations_and_others_cannot(
+    tenants: tuple[Tenant, Tenant], stack_client: TestClient, stack_db: Session
+) -> None:
+    own, other = tenants
+    admin = directory.find_account(stack_db, email=own.admin)
+    assert admin is not None
+    # an org admin forging the platform admin's cookie still sees only its own organization
+    token = sign_in(stack_client, own.admin)
+    assert stack_client.get("/admin/organizations").status_code == 403
+    forged = f"/admin/organizations/{other.organization_id}/manage"
+    assert stack_client.post(forged, data={"csrf_token": token}).status_code == 403
+    stack_client.cookies.set("hamkar_admin_org", str(other.organization_id), path="/admin")
+    assert other.user not in stack_client.get("/admin/accounts").text
+
+    accounts.set_role(stack_db, account=admin, role="platform_admin")
+    stack_db.commit()
+    stack_client.cookies.clear()
+    token = sign_in(stack_client, own.admin)
+    listing = stack_client.get("/admin/organizations").text
+    assert own.domain in listing and other.domain in listing
+    switched = stack_client.post(forged, data={"csrf_token": token}, follow_redirects=False)
+    assert switched.status_code == 303
+    assert other.user in stack_client.get("/admin/accounts").text
+    created = stack_client.post(
+        "/admin/organizations",
+        data={
+            "csrf_token": token,
+            "name": "Third",
+            "slug": f"third-{own.organization_id}",
+            "domain": f"third.{own.domain}",
+        },
+        follow_redirects=False,
+    )
+    assert created.status_code == 303
+    assert f"third.{own.domain}" in stack_client.get("/admin/organizations").text
+    stack_db.expire_all()
+    assert directory.find_account(stack_db, email=f"info@third.{own.domain}") is not None

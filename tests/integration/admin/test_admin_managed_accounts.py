@@ -9,12 +9,16 @@ import pytest
 from imapclient.exceptions import LoginError
 from starlette.testclient import TestClient
 
+from app.admin import service
+from app.db import make_engine, make_session_factory
+from app.directory import service as directory
 from tests.conftest import MailStackInfo
-from tests.integration.admin.conftest import Tenant, sign_in
+from tests.integration.admin.conftest import PASSWORD, Tenant, sign_in
 from tests.integration.directory.mailhelpers import (
     imap_login,
     inbox_subjects,
     send_via_postfix,
+    submit,
     wait_for,
 )
 
@@ -61,6 +65,7 @@ def test_admin_created_account_logs_in_receives_mail_and_alias_then_is_disabled(
 
     page = stack_client.get(account_path)
     assert "nb@" in page.text
+    assert "Mailbox usage:" in page.text and "of 100.0 MB" in page.text
     disabled = stack_client.post(
         f"{account_path}/enabled",
         data={"csrf_token": token, "enabled": "0"},
@@ -118,3 +123,130 @@ def test_address_in_another_organizations_domain_is_refused(
     )
     assert response.status_code == 400
     assert "does not belong to this organization" in response.text
+
+
+def test_deleted_account_keeps_mail_until_purge_then_address_is_free(
+    mailstack: MailStackInfo, tenants: tuple[Tenant, Tenant], stack_client: TestClient
+) -> None:
+    acme, _ = tenants
+    settings = mailstack.settings
+    token = sign_in(stack_client, acme.admin)
+    send_via_postfix(settings, [acme.user], "before delete")
+    assert wait_for(lambda: "before delete" in inbox_subjects(settings, acme.user, PASSWORD))
+    deleted = stack_client.post(
+        f"/admin/accounts/{acme.user_id}/delete",
+        data={"csrf_token": token, "retention_days": "0"},
+        follow_redirects=False,
+    )
+    assert deleted.status_code == 303
+    assert "mail kept until" in stack_client.get(f"/admin/accounts/{acme.user_id}").text
+    with pytest.raises(LoginError):
+        imap_login(settings, acme.user, PASSWORD)
+    local, domain = acme.user.split("@")
+    home = settings.effective_mailstack_dir / "mail" / domain / local
+    assert home.is_dir()  # kept during retention
+
+    engine = make_engine(settings)
+    with make_session_factory(engine)() as db:
+        actor = directory.find_account(db, email=acme.admin)
+        assert actor is not None
+        assert service.purge_due_accounts(db, actor=actor, stack=mailstack.stack) == [acme.user]
+        db.commit()
+        assert not home.exists()
+        again = directory.create_account(
+            db, email=acme.user, organization_id=acme.organization_id, password=PASSWORD
+        )
+        db.commit()
+        assert again.id != acme.user_id
+    engine.dispose()
+    assert inbox_subjects(settings, acme.user, PASSWORD) == []
+
+
+def test_role_member_added_in_the_ui_sees_the_mailbox_and_may_send_as_it(
+    mailstack: MailStackInfo, tenants: tuple[Tenant, Tenant], stack_client: TestClient
+) -> None:
+    acme, _ = tenants
+    settings = mailstack.settings
+    token = sign_in(stack_client, acme.admin)
+    info = f"info@{acme.domain}"
+    added = stack_client.post(
+        f"/admin/accounts/{acme.role_id}/members",
+        data={"csrf_token": token, "member": acme.user, "can_send_as": "1"},
+        follow_redirects=False,
+    )
+    assert added.status_code == 303
+    assert acme.user in stack_client.get(f"/admin/accounts/{acme.role_id}").text
+    client = imap_login(settings, acme.user, PASSWORD)
+    try:
+        names = [name for _, _, name in client.list_folders("shared/")]
+        assert f"shared/{info}/INBOX" in names
+    finally:
+        client.logout()
+    submit(settings, acme.user, PASSWORD, info, acme.admin)
+
+    removed = stack_client.post(
+        f"/admin/accounts/{acme.role_id}/members",
+        data={"csrf_token": token, "member": acme.user, "remove": "1"},
+        follow_redirects=False,
+    )
+    assert removed.status_code == 303
+    client = imap_login(settings, acme.user, PASSWORD)
+    try:
+        assert not [n for _, _, n in client.list_folders("shared/") if info in n]
+    finally:
+        client.logout()
+    with pytest.raises(smtplib.SMTPRecipientsRefused):
+        submit(settings, acme.user, PASSWORD, info, acme.admin)
+
+
+def test_forwarding_set_in_the_ui_delivers_a_copy_and_restore_brings_the_account_back(
+    mailstack: MailStackInfo, tenants: tuple[Tenant, Tenant], stack_client: TestClient
+) -> None:
+    acme, _ = tenants
+    settings = mailstack.settings
+    token = sign_in(stack_client, acme.admin)
+    path = f"/admin/accounts/{acme.user_id}"
+    outside = stack_client.post(
+        f"{path}/forwards", data={"csrf_token": token, "destination": "x@gmail.example"}
+    )
+    assert outside.status_code == 403 and "does not allow forwarding" in outside.text
+    inside = stack_client.post(
+        f"{path}/forwards",
+        data={"csrf_token": token, "destination": acme.admin, "keep_copy": "1"},
+        follow_redirects=False,
+    )
+    assert inside.status_code == 303
+    tag = uuid.uuid4().hex[:8]
+    send_via_postfix(settings, [acme.user], f"forwarded {tag}")
+    for owner in (acme.user, acme.admin):
+        assert wait_for(
+            lambda o=owner: f"forwarded {tag}" in inbox_subjects(settings, o, PASSWORD)
+        ), owner
+
+    manager = stack_client.post(
+        path,
+        data={"csrf_token": token, "display_name": "User One", "manager_email": acme.admin},
+        follow_redirects=False,
+    )
+    assert manager.status_code == 303
+    assert f'value="{acme.admin}"' in stack_client.get(path).text
+    bad_manager = stack_client.post(
+        path, data={"csrf_token": token, "display_name": "U", "manager_email": "no@where.example"}
+    )
+    assert (
+        bad_manager.status_code == 400 and "does not exist in your organization" in bad_manager.text
+    )
+
+    stack_client.post(
+        f"{path}/delete", data={"csrf_token": token, "retention_days": "30"}, follow_redirects=False
+    )
+    with pytest.raises(LoginError):
+        imap_login(settings, acme.user, PASSWORD)
+    restored = stack_client.post(
+        f"{path}/restore", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert restored.status_code == 303
+    stack_client.post(
+        f"{path}/enabled", data={"csrf_token": token, "enabled": "1"}, follow_redirects=False
+    )
+    assert f"forwarded {tag}" in inbox_subjects(settings, acme.user, PASSWORD)  # mail kept

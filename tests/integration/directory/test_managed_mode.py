@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import smtplib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from imapclient.exceptions import LoginError
@@ -24,6 +24,7 @@ from tests.integration.directory.mailhelpers import (
     imap_login,
     inbox_subjects,
     send_via_postfix,
+    submit,
     unique_domain,
     wait_for,
 )
@@ -113,7 +114,11 @@ def test_group_delivers_to_every_member_and_nested_group(
         for name in ("ann", "ben", "cat")
     ]
     team = groups.create_group(
-        stack_db, organization_id=organization.id, address=f"team@{domain}", name="Team"
+        stack_db,
+        organization_id=organization.id,
+        address=f"team@{domain}",
+        name="Team",
+        send_policy="anyone",
     )
     sub = groups.create_group(
         stack_db, organization_id=organization.id, address=f"sub@{domain}", name="Sub"
@@ -201,3 +206,97 @@ def test_role_mailbox_member_sees_its_folders_after_hamkar_sets_the_acl(
     assert wait_for(lambda: f"customer {tag}" in shared_inbox())
     revoke_role_access(mailstack.stack, role_email=info.email, member_email=jane.email)
     assert shared_inbox() == []
+
+
+def test_only_owners_and_send_as_members_may_send_from_managed_addresses(
+    mailstack: MailStackInfo, stack_db: Session, org: tuple[Organization, str]
+) -> None:
+    organization, domain = org
+    settings = mailstack.settings
+    sales = service.find_account(stack_db, email=f"sales@{domain}")
+    assert sales is not None
+    jane, joe = (
+        service.create_account(
+            stack_db, email=f"{n}@{domain}", organization_id=organization.id, password=PASSWORD
+        )
+        for n in ("jane", "joe")
+    )
+    addresses.add_alias(stack_db, account=jane, address=f"j@{domain}")
+    roles.set_role_member(stack_db, role=sales, member=jane, can_send_as=True)
+    roles.set_role_member(stack_db, role=sales, member=joe, can_send_as=False)
+    stack_db.commit()
+    target = f"info@{domain}"
+
+    submit(settings, jane.email, PASSWORD, jane.email, target)
+    submit(settings, jane.email, PASSWORD, f"j@{domain}", target)
+    submit(settings, jane.email, PASSWORD, sales.email, target)
+    for sender in (sales.email, jane.email):  # joe may read sales@, not send as it
+        with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+            submit(settings, joe.email, PASSWORD, sender, target)
+        code, reply = refused.value.recipients[target]
+        assert code == 553 and b"not owned by user" in reply
+    # passwd-file users are not restricted by Hamkar's map
+    submit(settings, "alice@example.com", TEST_PASSWORD, "alice@example.com", target)
+
+
+@pytest.mark.parametrize(
+    ("policy", "member_ok", "colleague_ok", "outsider_ok"),
+    [
+        ("members", True, False, False),
+        ("organization", True, True, False),
+        ("anyone", True, True, True),
+    ],
+)
+def test_group_send_policy_is_enforced_by_postfix(
+    mailstack: MailStackInfo,
+    stack_db: Session,
+    org: tuple[Organization, str],
+    policy: str,
+    member_ok: bool,
+    colleague_ok: bool,
+    outsider_ok: bool,
+) -> None:
+    organization, domain = org
+    settings = mailstack.settings
+    member, colleague = (
+        service.create_account(
+            stack_db, email=f"{n}@{domain}", organization_id=organization.id, password=PASSWORD
+        )
+        for n in ("member", "colleague")
+    )
+    group = groups.create_group(
+        stack_db,
+        organization_id=organization.id,
+        address=f"board@{domain}",
+        name="Board",
+        send_policy=policy,
+    )
+    groups.add_member(stack_db, group=group, address=member.email)
+    stack_db.commit()
+
+    def accepted(send: Callable[[], None]) -> bool:
+        try:
+            send()
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, reply = exc.recipients[group.address]
+            assert code == 554 and b"You may not send to this group" in reply
+            return False
+        return True
+
+    assert (
+        accepted(lambda: submit(settings, member.email, PASSWORD, member.email, group.address))
+        is member_ok
+    )
+    assert (
+        accepted(
+            lambda: submit(settings, colleague.email, PASSWORD, colleague.email, group.address)
+        )
+        is colleague_ok
+    )
+    assert (
+        accepted(lambda: send_via_postfix(settings, [group.address], "from outside")) is outsider_ok
+    )
+    if member_ok:
+        assert wait_for(
+            lambda: f"from {member.email}" in inbox_subjects(settings, member.email, PASSWORD)
+        )
