@@ -65,6 +65,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         port=args.port or settings.port,
         workers=args.workers,
         proxy_headers=False,
+        # h11 keeps a #fragment in the Request-URI so /webdav/ can refuse it (httptools drops it).
+        http="h11",
         server_header=False,
     )
     return 0

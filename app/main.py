@@ -15,6 +15,7 @@ from app.contacts import views as contacts_views
 from app.db import make_engine, make_session_factory
 from app.directory import views as directory_views
 from app.files import views as files_views
+from app.files.storage import BlobStore
 from app.mail import views as mail_views
 from app.models import import_all_models
 from app.settings import Settings
@@ -26,6 +27,8 @@ from app.web.locale import LanguageSwitchMiddleware
 from app.web.security import SecurityHeadersMiddleware
 from app.web.state import AppState, load_secret
 from app.web.templating import make_environment
+from app.webdav.app import MOUNT_PATH, make_webdav_asgi
+from app.webdav.context import WebDavContext
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -58,6 +61,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.add_api_route("/", _home, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    webdav = WebDavContext(
+        settings=settings,
+        sessions=state.sessions,
+        credentials=state.credentials,
+        store=BlobStore(settings.data_dir / "files"),
+    )
+    app.mount(MOUNT_PATH, make_webdav_asgi(webdav), name="webdav")
     install_error_handlers(app)
     # Added last = outermost: security headers wrap even CSRF refusals and crash pages.
     app.add_middleware(CrashGuardMiddleware)

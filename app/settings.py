@@ -56,6 +56,14 @@ class Settings(BaseSettings):
     dav_auth_cache_seconds: int = 120
     trusted_proxies: list[str] = Field(default_factory=list)
 
+    # Files: quotas, upload limit, how many and how old versions to keep, trash retention.
+    files_quota_bytes: int = 10 * 1024**3
+    files_team_quota_bytes: int = 50 * 1024**3
+    files_max_upload_bytes: int = 5 * 1024**3
+    files_versions_keep: int = 20
+    files_versions_max_days: int = 90
+    files_trash_days: int = 30
+
     demo_password: SecretStr = SecretStr("hamkar-demo")
     default_language: Literal["en", "fa"] = "en"
     default_timezone: str = "UTC"

@@ -1,0 +1,199 @@
+"""Spaces and who may use them: a personal space per person, team spaces with members.
+
+Team membership is kept per person here (email + organization); ``SpaceMember.group_id`` is
+where directory groups will attach once teams exist in the directory.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.directory import service as directory
+from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.files.models import FileNode, FileSpace, SpaceMember
+from app.settings import Settings
+
+RIGHTS = ("read", "write", "manage")
+_RANK = {right: rank for rank, right in enumerate(RIGHTS, start=1)}
+_SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+
+
+@dataclass(frozen=True)
+class Access:
+    """A space as one user sees it: its name in URLs and the user's right on it."""
+
+    space: FileSpace
+    right: str
+    mount: str  # "home" or "team/<slug>"
+
+    def can(self, right: str) -> bool:
+        """True when the user's right includes ``right``."""
+        return _RANK[self.right] >= _RANK[right]
+
+    def require(self, right: str) -> None:
+        """Raise ``Forbidden`` unless the user has ``right``."""
+        if not self.can(right):
+            raise Forbidden("You may not change files in this space.")
+
+
+def organization_of(db: Session, email: str) -> int:
+    """The organization id of an account, 0 for a mail user without a directory account."""
+    account = directory.find_account(db, email=email)
+    return account.organization_id if account is not None else 0
+
+
+def personal_space(db: Session, *, settings: Settings, email: str) -> FileSpace:
+    """The user's own space, created on first use."""
+    org = organization_of(db, email)
+    query = select(FileSpace).where(
+        FileSpace.kind == "personal", FileSpace.organization_id == org, FileSpace.slug == email
+    )
+    space = db.scalar(query)
+    if space is not None:
+        return space
+    try:
+        with db.begin_nested():
+            space = _create(
+                db,
+                kind="personal",
+                org=org,
+                slug=email,
+                name=email,
+                owner=email,
+                quota=settings.files_quota_bytes,
+            )
+    except IntegrityError:  # created by a concurrent request
+        space = db.scalar(query)
+        assert space is not None
+    return space
+
+
+def _create(
+    db: Session, *, kind: str, org: int, slug: str, name: str, owner: str | None, quota: int
+) -> FileSpace:
+    space = FileSpace(
+        kind=kind,
+        organization_id=org,
+        slug=slug,
+        name=name,
+        owner_email=owner,
+        quota_bytes=quota,
+        used_bytes=0,
+    )
+    db.add(space)
+    db.flush()
+    db.add(FileNode(space_id=space.id, parent_id=None, name="", is_dir=True, etag="root"))
+    db.flush()
+    return space
+
+
+def create_team_space(
+    db: Session, *, settings: Settings, creator: str, slug: str, name: str
+) -> FileSpace:
+    """A new team space in the creator's organization; the creator manages it."""
+    slug = slug.strip().lower()
+    if not _SLUG_RE.match(slug):
+        raise Invalid("“%(slug)s” is not a valid short name (letters, digits and -).", slug=slug)
+    name = name.strip() or slug
+    org = organization_of(db, creator)
+    exists = select(FileSpace).where(
+        FileSpace.kind == "team", FileSpace.organization_id == org, FileSpace.slug == slug
+    )
+    if db.scalar(exists) is not None:
+        raise Conflict("The short name “%(slug)s” is already taken.", slug=slug)
+    space = _create(
+        db,
+        kind="team",
+        org=org,
+        slug=slug,
+        name=name[:200],
+        owner=None,
+        quota=settings.files_team_quota_bytes,
+    )
+    db.add(SpaceMember(space_id=space.id, email=creator, right="manage"))
+    db.flush()
+    return space
+
+
+def set_member(db: Session, *, access: Access, email: str, right: str | None) -> None:
+    """Give a person a right on a team space (``None`` removes them); needs "manage"."""
+    access.require("manage")
+    if access.space.kind != "team":
+        raise Invalid("Only team spaces have members.")
+    if right is not None and right not in RIGHTS:
+        raise Invalid("Unknown right “%(right)s”.", right=right)
+    email = email.strip().lower()
+    if organization_of(db, email) != access.space.organization_id:
+        raise Forbidden("Spaces are shared only within the organization.")
+    member = db.get(SpaceMember, (access.space.id, email))
+    if right is None:
+        if member is not None:
+            db.delete(member)
+    elif member is None:
+        db.add(SpaceMember(space_id=access.space.id, email=email, right=right))
+    else:
+        member.right = right
+    db.flush()
+
+
+def list_members(db: Session, *, access: Access) -> list[SpaceMember]:
+    """The members of a team space."""
+    query = select(SpaceMember).where(SpaceMember.space_id == access.space.id)
+    return list(db.scalars(query.order_by(SpaceMember.email)))
+
+
+def accessible_spaces(db: Session, *, settings: Settings, email: str) -> list[Access]:
+    """Every space the user may open: their own first, then team spaces by name."""
+    result = [Access(personal_space(db, settings=settings, email=email), "manage", "home")]
+    org = organization_of(db, email)
+    rows = db.execute(
+        select(FileSpace, SpaceMember.right)
+        .join(SpaceMember, SpaceMember.space_id == FileSpace.id)
+        .where(
+            SpaceMember.email == email, FileSpace.kind == "team", FileSpace.organization_id == org
+        )
+        .order_by(FileSpace.name)
+    )
+    result.extend(Access(space, right, f"team/{space.slug}") for space, right in rows)
+    return result
+
+
+def open_space(db: Session, *, settings: Settings, email: str, mount: str) -> Access:
+    """The space behind a mount name ("home" or "team/<slug>"), or ``NotFound``.
+
+    A space the user is not a member of is reported as not found, never as forbidden.
+    """
+    if mount == "home":
+        return Access(personal_space(db, settings=settings, email=email), "manage", "home")
+    kind, _, slug = mount.partition("/")
+    if kind == "team" and slug:
+        org = organization_of(db, email)
+        row = db.execute(
+            select(FileSpace, SpaceMember.right)
+            .join(SpaceMember, SpaceMember.space_id == FileSpace.id)
+            .where(
+                FileSpace.kind == "team",
+                FileSpace.slug == slug,
+                FileSpace.organization_id == org,
+                SpaceMember.email == email,
+            )
+        ).first()
+        if row is not None:
+            return Access(row[0], row[1], mount)
+    raise NotFound("No such folder.")
+
+
+def access_by_id(db: Session, *, settings: Settings, email: str, space_id: int) -> Access:
+    """The user's access to a space known by id (locks, shares), or ``NotFound``."""
+    space = db.get(FileSpace, space_id)
+    if space is None:
+        raise NotFound("No such folder.")
+    mount = "home" if space.kind == "personal" else f"team/{space.slug}"
+    if space.kind == "personal" and space.owner_email != email:
+        raise NotFound("No such folder.")
+    return open_space(db, settings=settings, email=email, mount=mount)

@@ -1,0 +1,95 @@
+"""The wsgidav provider: maps /webdav/ paths onto the user's spaces.
+
+``/home/...`` is the signed-in user's personal space, ``/team/<slug>/...`` each team space
+they belong to. A space the user has no right on does not exist for them (404).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote
+
+from wsgidav.dav_error import HTTP_CONFLICT, HTTP_FORBIDDEN, HTTP_NOT_FOUND, DAVError
+from wsgidav.dav_provider import DAVProvider
+
+from app.errors import DomainError
+from app.files import service, spaces
+from app.files.models import FileNode
+from app.webdav.request import access_by_space, access_of, context_of, db_of, user_of
+from app.webdav.resources import FileResource, FolderResource, VirtualFolder
+
+
+class SpacesProvider(DAVProvider):  # type: ignore[misc]
+    """Resolves paths through the files service; no path ever touches the filesystem."""
+
+    def __repr__(self) -> str:
+        return "SpacesProvider"
+
+    def is_readonly(self) -> bool:
+        return False
+
+    def ref_url_to_path(self, ref_url: str) -> str:
+        """Lock roots are ``/_s/<space>/<path>``; resolved per user in ``get_resource_inst``."""
+        return "/" + unquote(ref_url).lstrip("/")
+
+    def get_resource_inst(self, path: str, environ: dict[str, Any]) -> Any:
+        """The resource at ``path`` for this user, or ``None``."""
+        parts = [part for part in path.split("/") if part]
+        if not parts:
+            return VirtualFolder("/", environ, ["home", "team"])
+        if parts[0] == "_s" and len(parts) > 1 and parts[1].isdigit():
+            access = access_by_space(environ, int(parts[1]))
+            return self._in_space(access, parts[2:], environ) if access else None
+        if parts[0] == "home":
+            return self._in_space(access_of(environ, "home"), parts[1:], environ)
+        if parts[0] == "team":
+            if len(parts) == 1:
+                return VirtualFolder("/team", environ, self._team_slugs(environ))
+            return self._in_space(access_of(environ, f"team/{parts[1]}"), parts[2:], environ)
+        return None
+
+    def _team_slugs(self, environ: dict[str, Any]) -> list[str]:
+        found = spaces.accessible_spaces(
+            db_of(environ), settings=context_of(environ).settings, email=user_of(environ)
+        )
+        return [access.space.slug for access in found if access.mount.startswith("team/")]
+
+    def _in_space(
+        self, access: spaces.Access | None, names: list[str], environ: dict[str, Any]
+    ) -> Any:
+        if access is None:
+            return None
+        try:
+            node = service.resolve(db_of(environ), access=access, path="/".join(names))
+        except DomainError:
+            return None
+        return self.make("/" + "/".join([access.mount, *names]), environ, access, node)
+
+    def make(
+        self, path: str, environ: dict[str, Any], access: spaces.Access, node: FileNode
+    ) -> Any:
+        """The resource object for a node."""
+        if node.is_dir:
+            return FolderResource(path, environ, access, node)
+        return FileResource(path, environ, access, node)
+
+    def destination(
+        self, dest_path: str, environ: dict[str, Any]
+    ) -> tuple[spaces.Access, FileNode, str]:
+        """The space, parent folder and name a COPY or MOVE goes to (the user must write)."""
+        parent_path, _, name = dest_path.rstrip("/").rpartition("/")
+        parent = self.get_resource_inst(parent_path or "/", environ)
+        if parent is None:
+            raise DAVError(HTTP_CONFLICT)
+        if not isinstance(parent, FolderResource):
+            raise DAVError(HTTP_FORBIDDEN if isinstance(parent, VirtualFolder) else HTTP_CONFLICT)
+        if not parent.access.can("write"):
+            raise DAVError(HTTP_FORBIDDEN)
+        return parent.access, parent.node, name
+
+    def parent_node(self, res: FileResource) -> FileNode:
+        """The folder a file lives in."""
+        node = db_of(res.environ).get(FileNode, res.node.parent_id)
+        if node is None:
+            raise DAVError(HTTP_NOT_FOUND)
+        return node

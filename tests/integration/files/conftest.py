@@ -1,0 +1,38 @@
+"""A live server and HTTP clients for the files tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from app.settings import Settings
+from tests.conftest import TEST_PASSWORD
+from tests.live import serve
+
+
+@pytest.fixture
+def server(migrated_settings: Settings) -> Iterator[str]:
+    """The real app on a free loopback port."""
+    with serve(migrated_settings) as base_url:
+        yield base_url
+
+
+def dav_client(base_url: str, email: str = "alice@example.com") -> httpx.Client:
+    """A WebDAV client authenticated with the mail password over HTTP Basic."""
+    return httpx.Client(base_url=base_url + "/webdav", auth=(email, TEST_PASSWORD), timeout=60)
+
+
+@pytest.fixture
+def alice(server: str) -> Iterator[httpx.Client]:
+    """Alice's WebDAV client."""
+    with dav_client(server) as client:
+        yield client
+
+
+@pytest.fixture
+def bob(server: str) -> Iterator[httpx.Client]:
+    """Bob's WebDAV client."""
+    with dav_client(server, "bob@example.com") as client:
+        yield client
