@@ -13,7 +13,6 @@ from wsgidav.dav_error import HTTP_SERVICE_UNAVAILABLE, DAVError
 from wsgidav.dc.base_dc import BaseDomainController
 
 from app.auth.basic import authenticate_basic
-from app.db import transaction
 from app.errors import Throttled, Unauthorized, Unavailable
 from app.webdav.context import WebDavContext
 
@@ -53,7 +52,8 @@ class HamkarDomainController(BaseDomainController):  # type: ignore[misc]
         """The account's address, or ``None`` for wrong credentials."""
         context = self.context
         try:
-            with transaction(context.sessions) as db:
+            # authenticate_basic commits failure counts itself, so no transaction() here.
+            with context.sessions() as db:
                 email = authenticate_basic(
                     db,
                     settings=context.settings,
@@ -62,6 +62,7 @@ class HamkarDomainController(BaseDomainController):  # type: ignore[misc]
                     password=password,
                     client_ip=environ.get("REMOTE_ADDR") or "",
                 )
+                db.commit()
         except Unauthorized:
             return None
         except (Throttled, Unavailable) as exc:
