@@ -150,9 +150,7 @@ def test_put_with_traversal_in_destination_stays_inside(
     alice: httpx.Client, bob: httpx.Client
 ) -> None:
     alice.put("/home/mine.txt", content=b"alice")
-    response = bob.request(
-        "MOVE", "/home/x", headers={"Destination": "/webdav/home/../../home/x"}
-    )
+    response = bob.request("MOVE", "/home/x", headers={"Destination": "/webdav/home/../../home/x"})
     assert response.status_code in (400, 403, 404, 409)
     assert alice.get("/home/mine.txt").content == b"alice"
 
@@ -173,9 +171,7 @@ def test_quota_refuses_upload_with_507_and_keeps_nothing(
     assert list(store.iterdir()) == []
 
 
-def test_overwrite_keeps_previous_version(
-    migrated_settings: Settings, alice: httpx.Client
-) -> None:
+def test_overwrite_keeps_previous_version(migrated_settings: Settings, alice: httpx.Client) -> None:
     alice.put("/home/doc.txt", content=b"first")
     alice.put("/home/doc.txt", content=b"second")
     assert alice.get("/home/doc.txt").content == b"second"
@@ -270,8 +266,12 @@ def _raw_request(server: str, method: bytes, raw_path: bytes, email: str) -> tup
     assert parts.hostname and parts.port
     with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
         sock.sendall(
-            method + b" " + raw_path + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-            + _basic(email) + b"\r\n"
+            method
+            + b" "
+            + raw_path
+            + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+            + _basic(email)
+            + b"\r\n"
         )
         data = b""
         while chunk := sock.recv(65536):
