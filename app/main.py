@@ -15,6 +15,7 @@ from app.contacts import views as contacts_views
 from app.db import make_engine, make_session_factory
 from app.directory import views as directory_views
 from app.files import views as files_views
+from app.files import views_shares as files_share_views
 from app.files.storage import BlobStore
 from app.mail import views as mail_views
 from app.models import import_all_models
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         contacts_views,
         tasks_views,
         files_views,
+        files_share_views,
     ):
         app.include_router(module.router)
     app.add_api_route("/", _home, methods=["GET"], include_in_schema=False)

@@ -484,12 +484,3 @@ def trash_purge(
     access = _access(page, s)
     service.purge(page.db, access=access, node=trash.get(page.db, access=access, node_id=id))
     return _done(page, "/files/trash?" + urlencode({"s": s}))
-
-
-def _include_share_routes() -> None:
-    from app.files import views_shares
-
-    router.include_router(views_shares.router)
-
-
-_include_share_routes()
