@@ -71,9 +71,12 @@ class NodeMixin:
 
     def get_ref_url(self) -> str:
         """Locks and properties are keyed by space id, never by the URL a user sees."""
-        root = locks.lock_root(self.access.space.id, self.rel_path())
-        self.environ.setdefault("hamkar.resources", {})[root] = self
-        return root + "/" if self.is_collection else root
+        cached: str | None = self.__dict__.get("_ref_url")
+        if cached is None:
+            root = locks.lock_root(self.access.space.id, self.rel_path())
+            self.environ.setdefault("hamkar.resources", {})[root] = self
+            cached = self._ref_url = root + "/" if self.is_collection else root
+        return cached
 
     def rel_path(self) -> str:
         """The path inside the space."""
