@@ -16,6 +16,7 @@ from app.db import make_engine, make_session_factory
 from app.directory import views as directory_views
 from app.files import views as files_views
 from app.files import views_shares as files_share_views
+from app.files import views_spaces as files_space_views
 from app.files.storage import BlobStore
 from app.mail import views as mail_views
 from app.models import import_all_models
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tasks_views,
         files_views,
         files_share_views,
+        files_space_views,
     ):
         app.include_router(module.router)
     app.add_api_route("/", _home, methods=["GET"], include_in_schema=False)
