@@ -9,6 +9,7 @@ from wsgidav.wsgidav_app import WsgiDAVApp
 
 from app.webdav.context import WebDavContext
 from app.webdav.domain import HamkarDomainController
+from app.webdav.fastpath import PutFastPath
 from app.webdav.lock_storage import DatabaseLockStorage
 from app.webdav.properties import DeadPropertyStore
 from app.webdav.provider import SpacesProvider
@@ -48,7 +49,8 @@ def make_webdav_wsgi(context: WebDavContext) -> Any:
 
 def make_webdav_asgi(context: WebDavContext) -> Any:
     """The same, as an ASGI app to mount inside FastAPI."""
-    return FragmentGuard(WSGIMiddleware(make_webdav_wsgi(context), workers=16))
+    wsgi = WSGIMiddleware(make_webdav_wsgi(context), workers=16)
+    return FragmentGuard(PutFastPath(wsgi, context, MOUNT_PATH))
 
 
 class FragmentGuard:
