@@ -17,7 +17,7 @@ from app.directory import views as directory_views
 from app.files import views as files_views
 from app.files import views_shares as files_share_views
 from app.files import views_spaces as files_space_views
-from app.files.storage import BlobStore
+from app.files.storage import store_for
 from app.mail import views as mail_views
 from app.models import import_all_models
 from app.settings import Settings
@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings,
         sessions=state.sessions,
         credentials=state.credentials,
-        store=BlobStore(settings.data_dir / "files"),
+        store=store_for(settings),
     )
     app.mount(MOUNT_PATH, make_webdav_asgi(webdav), name="webdav")
     install_error_handlers(app)

@@ -118,7 +118,7 @@ def put_tree(base: str, auth: tuple[str, str] | None, big: Path, small: Path) ->
 
 
 @contextmanager
-def hamkar(work: Path) -> Iterator[Server]:
+def hamkar(work: Path, fsync: bool) -> Iterator[Server]:
     data = work / "hamkar"
     env = {
         **os.environ,
@@ -126,6 +126,7 @@ def hamkar(work: Path) -> Iterator[Server]:
         "HAMKAR_SECRET_KEY": "bench-secret-key-0123456789abcdef",
         "HAMKAR_FILES_QUOTA_BYTES": str(100 * 1024**3),
         "HAMKAR_FILES_MAX_UPLOAD_BYTES": str(20 * 1024**3),
+        "HAMKAR_FILES_FSYNC": "true" if fsync else "false",
     }
     setup = (
         "from app.settings import Settings; from app.migrate import upgrade; "
@@ -308,13 +309,18 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=2000)
     parser.add_argument("--move-gib", type=int, default=1)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--no-fsync",
+        action="store_true",
+        help="Hamkar without fsync of new bodies, like wsgidav's and nginx's plain writes",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="hamkar-bench-", dir="/tmp"))
     work.chmod(0o755)
     try:
         big, small = make_data(work, args.big_mib, args.small)
         results: list[Server] = []
-        with hamkar(work) as server:
+        with hamkar(work, fsync=not args.no_fsync) as server:
             put_tree(server.base, server.auth, big, small)
             measure(server, big, args.runs)
             baseline, growth = memory_while_moving(server, work, args.move_gib)
@@ -332,7 +338,10 @@ def main() -> None:
 
 
 def report(results: list[Server], args: argparse.Namespace) -> None:
-    print(f"\nWebDAV, {args.big_mib} MiB file, folder of {args.small} files, best of {args.runs}")
+    print(
+        f"\nWebDAV, {args.big_mib} MiB file, folder of {args.small} files, best of {args.runs}"
+        f"; hamkar fsync {'off' if args.no_fsync else 'on'}"
+    )
     print(f"{'server':<10}{'GET MB/s':>12}{'PUT MB/s':>12}{'PROPFIND ms':>14}")
     for server in results:
         f = server.figures

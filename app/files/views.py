@@ -11,7 +11,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response, Stream
 from app.errors import Invalid, NotFound, TooLarge
 from app.files import archive, browse, locks, service, spaces, trash, versions
 from app.files.models import FileNode
-from app.files.storage import BlobStore, StoredBlob
+from app.files.storage import BlobStore, StoredBlob, store_for
 from app.files.versions import Retention
 from app.web.deps import Page, UserPageDep
 
@@ -25,7 +25,7 @@ RAW_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbo
 
 def store_of(page: Page) -> BlobStore:
     """The blob store of this installation."""
-    return BlobStore(page.state.settings.data_dir / "files")
+    return store_for(page.state.settings)
 
 
 def _email(page: Page) -> str:

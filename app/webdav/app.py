@@ -12,6 +12,7 @@ from app.webdav.domain import HamkarDomainController
 from app.webdav.fastpath import PutFastPath
 from app.webdav.lock_storage import DatabaseLockStorage
 from app.webdav.properties import DeadPropertyStore
+from app.webdav.propfind import PropfindFastPath
 from app.webdav.provider import SpacesProvider
 from app.webdav.request import SessionMiddleware
 
@@ -50,7 +51,8 @@ def make_webdav_wsgi(context: WebDavContext) -> Any:
 def make_webdav_asgi(context: WebDavContext) -> Any:
     """The same, as an ASGI app to mount inside FastAPI."""
     wsgi = WSGIMiddleware(make_webdav_wsgi(context), workers=16)
-    return FragmentGuard(PutFastPath(wsgi, context, MOUNT_PATH))
+    fast = PropfindFastPath(PutFastPath(wsgi, context, MOUNT_PATH), context, MOUNT_PATH)
+    return FragmentGuard(fast)
 
 
 class FragmentGuard:

@@ -236,12 +236,11 @@ class FolderResource(NodeMixin, DAVCollection):  # type: ignore[misc]
             self.path.rstrip("/") + "/" + name, self.environ, self.access, found
         )
 
-    def get_used_bytes(self) -> int | None:
-        return self.access.space.used_bytes if self.node.parent_id is None else None
+    def get_used_bytes(self) -> int:
+        """RFC 4331: every folder reports its space's quota."""
+        return self.access.space.used_bytes
 
-    def get_available_bytes(self) -> int | None:
-        if self.node.parent_id is not None:
-            return None
+    def get_available_bytes(self) -> int:
         return max(0, self.access.space.quota_bytes - self.access.space.used_bytes)
 
     def create_collection(self, name: str) -> Any:
