@@ -2,20 +2,49 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, text
 
 from app.settings import Settings
 from tests.conftest import TEST_PASSWORD
 from tests.live import serve
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def files_settings(
+    request: pytest.FixtureRequest, migrated_settings: Settings
+) -> Iterator[Settings]:
+    """Migrated settings over each database: SQLite, and a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield migrated_settings
+        return
+    from app.migrate import upgrade
+    from tests.conftest import PG_ADMIN_URL
+
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"hamkar_files_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN_URL} ({exc}).", pytrace=False)
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    settings = migrated_settings.model_copy(update={"database_url": url})
+    upgrade(settings)
+    yield settings
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture
-def server(migrated_settings: Settings) -> Iterator[str]:
+def server(files_settings: Settings) -> Iterator[str]:
     """The real app on a free loopback port."""
-    with serve(migrated_settings) as base_url:
+    with serve(files_settings) as base_url:
         yield base_url
 
 

@@ -10,14 +10,14 @@ from app.files.storage import BlobStore
 from app.settings import Settings
 
 
-def test_save_attachment_then_find_and_read_it(migrated_settings: Settings) -> None:
-    store = BlobStore(migrated_settings.data_dir / "files")
-    engine = create_engine(migrated_settings.effective_database_url)
+def test_save_attachment_then_find_and_read_it(files_settings: Settings) -> None:
+    store = BlobStore(files_settings.data_dir / "files")
+    engine = create_engine(files_settings.effective_database_url)
     with Session(engine) as db, db.begin():
         for _ in range(2):
             attachments.save_attachment(
                 db,
-                settings=migrated_settings,
+                settings=files_settings,
                 store=store,
                 email="alice@example.com",
                 filename="..\\..\\Invoice 42.pdf",
@@ -26,7 +26,7 @@ def test_save_attachment_then_find_and_read_it(migrated_settings: Settings) -> N
             )
     with Session(engine) as db:
         found = attachments.find_attachable(
-            db, settings=migrated_settings, email="alice@example.com", query="invoice"
+            db, settings=files_settings, email="alice@example.com", query="invoice"
         )
         assert sorted(item.path for item in found) == [
             "Mail attachments/Invoice 42 (2).pdf",
@@ -34,7 +34,7 @@ def test_save_attachment_then_find_and_read_it(migrated_settings: Settings) -> N
         ]
         name, media, body = attachments.read_attachable(
             db,
-            settings=migrated_settings,
+            settings=files_settings,
             store=store,
             email="alice@example.com",
             mount=found[0].mount,
@@ -45,7 +45,7 @@ def test_save_attachment_then_find_and_read_it(migrated_settings: Settings) -> N
         # Bob finds nothing of Alice's.
         assert (
             attachments.find_attachable(
-                db, settings=migrated_settings, email="bob@example.com", query="invoice"
+                db, settings=files_settings, email="bob@example.com", query="invoice"
             )
             == []
         )

@@ -81,13 +81,13 @@ def test_password_link(server: str, web: Browser) -> None:
 
 
 def test_expired_and_revoked_links_stop_working(
-    server: str, web: Browser, migrated_settings: Settings
+    server: str, web: Browser, files_settings: Settings
 ) -> None:
     web.upload("old.txt", b"old")
     node = web.node_id("old.txt")
     expiring = _make_link(web, node).split(server, 1)[1]
     revoked = _make_link(web, node).split(server, 1)[1]
-    engine = create_engine(migrated_settings.effective_database_url)
+    engine = create_engine(files_settings.effective_database_url)
     with Session(engine) as db, db.begin():
         first = db.query(ShareLink).order_by(ShareLink.id).first()
         assert first is not None
@@ -125,12 +125,10 @@ def test_upload_only_link_receives_but_never_shows(server: str, web: Browser) ->
     assert "existing.txt" in listing and "existing (2).txt" in listing
 
 
-def test_link_dies_when_the_sharer_loses_access(server: str, migrated_settings: Settings) -> None:
+def test_link_dies_when_the_sharer_loses_access(server: str, files_settings: Settings) -> None:
     alice = Browser(server, "alice@example.com")
     bob = Browser(server, "bob@example.com")
-    _team_space(
-        migrated_settings, "press", {"bob@example.com": "manage", "alice@example.com": "read"}
-    )
+    _team_space(files_settings, "press", {"bob@example.com": "manage", "alice@example.com": "read"})
     bob.upload("release.txt", b"embargoed", space="team/press")
     link = _make_link(alice, alice.node_id("release.txt", space="team/press"), space="team/press")
     path = link.split(server, 1)[1]
@@ -138,10 +136,10 @@ def test_link_dies_when_the_sharer_loses_access(server: str, migrated_settings: 
         assert guest.get(path + "/download").content == b"embargoed"
         from app.files import spaces
 
-        engine = create_engine(migrated_settings.effective_database_url)
+        engine = create_engine(files_settings.effective_database_url)
         with Session(engine) as db, db.begin():
             access = spaces.open_space(
-                db, settings=migrated_settings, email="bob@example.com", mount="team/press"
+                db, settings=files_settings, email="bob@example.com", mount="team/press"
             )
             spaces.set_member(db, access=access, email="alice@example.com", right=None)
         engine.dispose()
