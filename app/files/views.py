@@ -454,6 +454,11 @@ def version_restore(
 def trash_page(page: UserPageDep, s: str = "home") -> Response:
     """What was deleted from a space, restorable."""
     access = _access(page, s)
+    if access.can("write"):
+        # No scheduler yet: the trash is emptied of expired items when someone looks at it.
+        trash.empty_expired(page.db, access=access, days=page.state.settings.files_trash_days)
+        page.db.commit()
+        _sweep(page)
     return page.render(
         "files/trash.html",
         section="files",
