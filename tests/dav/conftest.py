@@ -7,18 +7,15 @@ from collections.abc import Iterator
 import pytest
 
 from app.settings import Settings
-from tests.live import serve
+from tests.live import fresh_postgres, serve
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def dav_server(request: pytest.FixtureRequest, migrated_settings: Settings) -> Iterator[str]:
     """The real app on a free loopback port, over each supported database."""
-    settings = migrated_settings
-    if request.param == "postgresql":
-        from app.migrate import upgrade
-
-        url = request.getfixturevalue("postgres_url")
-        settings = migrated_settings.model_copy(update={"database_url": url})
-        upgrade(settings)
-    with serve(settings) as base_url:
+    if request.param == "sqlite":
+        with serve(migrated_settings) as base_url:
+            yield base_url
+        return
+    with fresh_postgres(migrated_settings) as settings, serve(settings) as base_url:
         yield base_url

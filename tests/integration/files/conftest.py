@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
 
 from app.settings import Settings
 from tests.conftest import TEST_PASSWORD
-from tests.live import serve
+from tests.live import fresh_postgres, serve
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -22,23 +20,8 @@ def files_settings(
     if request.param == "sqlite":
         yield migrated_settings
         return
-    from app.migrate import upgrade
-    from tests.conftest import PG_ADMIN_URL
-
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"hamkar_files_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN_URL} ({exc}).", pytrace=False)
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    settings = migrated_settings.model_copy(update={"database_url": url})
-    upgrade(settings)
-    yield settings
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_postgres(migrated_settings) as settings:
+        yield settings
 
 
 @pytest.fixture
