@@ -27,6 +27,7 @@ def test_litmus_passes_without_failures_or_warnings(dav_server: str, tmp_path: P
         env=env,
         timeout=600,
         check=False,
+        cwd=tmp_path,  # litmus writes debug.log and child.log where it runs
     )
     output = result.stdout + result.stderr
     summaries = re.findall(
