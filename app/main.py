@@ -27,7 +27,9 @@ from app.dav.app import (
 from app.db import make_engine, make_session_factory
 from app.directory import views as directory_views
 from app.files import views as files_views
-from app.files.storage import BlobStore
+from app.files import views_shares as files_share_views
+from app.files import views_spaces as files_space_views
+from app.files.storage import store_for
 from app.mail import compose_views, signature_views
 from app.mail import views as mail_views
 from app.mail.outbox_worker import run_outbox_worker
@@ -100,6 +102,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         contacts_views,
         tasks_views,
         files_views,
+        files_share_views,
+        files_space_views,
         admin_views,
         admin_org_views,
     ):
@@ -114,7 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings,
         sessions=state.sessions,
         credentials=state.credentials,
-        store=BlobStore(settings.data_dir / "files"),
+        store=store_for(settings),
     )
     app.mount(MOUNT_PATH, make_webdav_asgi(webdav), name="webdav")
     install_error_handlers(app)

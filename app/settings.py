@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     files_versions_keep: int = 20
     files_versions_max_days: int = 90
     files_trash_days: int = 30
+    # fsync each new body before it becomes visible (durable across power loss; slower PUTs).
+    files_fsync: bool = True
 
     demo_password: SecretStr = SecretStr("hamkar-demo")
     default_language: Literal["en", "fa"] = "en"

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 import uvicorn
+from sqlalchemy import create_engine, text
 
 from app.settings import Settings
-from tests.conftest import free_port
+from tests.conftest import PG_ADMIN_URL, free_port
 
 
 @contextmanager
@@ -36,3 +39,34 @@ def serve(settings: Settings) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def fresh_postgres(settings: Settings) -> Iterator[Settings]:
+    """The settings over a new, migrated PostgreSQL database, dropped afterwards.
+
+    Each test gets its own database: the session's shared one must stay empty for the
+    migration test.
+    """
+    from app.migrate import upgrade
+
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"hamkar_files_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        pytest.fail(
+            f"PostgreSQL is not reachable at {PG_ADMIN_URL} ({exc}). Install and start it "
+            "(`make deps`), or set HAMKAR_TEST_PG_ADMIN_URL.",
+            pytrace=False,
+        )
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    migrated = settings.model_copy(update={"database_url": url})
+    try:
+        upgrade(migrated)
+        yield migrated
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -30,8 +30,6 @@ def node_by_id(db: Session, *, access: Access, node_id: int) -> FileNode:
     node = db.get(FileNode, node_id)
     if node is None or node.space_id != access.space.id or node.trashed_at is not None:
         raise NotFound("No such file or folder.")
-    if node.parent_id is None:
-        return node
     return node
 
 

@@ -28,7 +28,10 @@ def lock_root(space_id: int, path: str) -> str:
 
 
 def _as_dict(row: FileLock) -> dict[str, Any]:
-    return {"token": row.token, **{name: getattr(row, name) for name in FIELDS}}
+    lock = {"token": row.token, **{name: getattr(row, name) for name in FIELDS}}
+    # Stored as text; wsgidav parses it as an XML document with a declaration, so bytes.
+    lock["owner"] = row.owner.encode() if row.owner else b""
+    return lock
 
 
 def space_of_root(root: str) -> int:
@@ -39,14 +42,15 @@ def space_of_root(root: str) -> int:
 
 def create(db: Session, *, token: str, lock: dict[str, Any]) -> None:
     """Store a new lock (its ``expire`` already computed)."""
+    owner = lock.get("owner") or ""
+    if isinstance(owner, bytes):  # wsgidav hands the owner XML over as bytes
+        owner = owner.decode("utf-8", "replace")
     db.add(
         FileLock(
             token=token,
             space_id=space_of_root(lock["root"]),
-            **{
-                name: lock.get(name) or ("" if name == "owner" else lock.get(name))
-                for name in FIELDS
-            },
+            owner=owner,
+            **{name: lock.get(name) for name in FIELDS if name != "owner"},
         )
     )
     db.flush()

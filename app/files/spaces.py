@@ -48,13 +48,17 @@ def organization_of(db: Session, email: str) -> int:
 
 
 def personal_space(db: Session, *, settings: Settings, email: str) -> FileSpace:
-    """The user's own space, created on first use."""
-    org = organization_of(db, email)
-    query = select(FileSpace).where(
-        FileSpace.kind == "personal", FileSpace.organization_id == org, FileSpace.slug == email
-    )
+    """The user's own space, created on first use.
+
+    Found by owner, not organization: someone who used WebDAV before their directory account
+    existed keeps the same space (it then moves into their organization).
+    """
+    query = select(FileSpace).where(FileSpace.kind == "personal", FileSpace.owner_email == email)
     space = db.scalar(query)
+    org = organization_of(db, email)
     if space is not None:
+        if space.organization_id != org and org:
+            space.organization_id = org
         return space
     try:
         with db.begin_nested():

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from app.errors import TooLarge
+from app.settings import Settings
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 CHUNK = 1024 * 1024
@@ -35,8 +36,9 @@ class StoredBlob:
 class BlobStore:
     """Bodies under ``<root>/blobs/ab/cd/<sha256>``; temporary uploads under ``<root>/tmp``."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, fsync: bool = True) -> None:
         self.root = root
+        self.fsync = fsync
         self.blobs = root / "blobs"
         self.tmp = root / "tmp"
         self.blobs.mkdir(parents=True, exist_ok=True)
@@ -109,7 +111,8 @@ class BlobWriter:
         """Flush to disk (wsgidav closes the stream before ``end_write``)."""
         if self._file is not None and not self._file.closed:
             self._file.flush()
-            os.fsync(self._file.fileno())
+            if self.store.fsync:
+                os.fsync(self._file.fileno())
             self._file.close()
 
     def commit(self) -> StoredBlob:
@@ -140,3 +143,8 @@ def _human(size: int) -> str:
             return f"{size:g} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
         size /= 1024  # type: ignore[assignment]
     return str(size)
+
+
+def store_for(settings: Settings) -> BlobStore:
+    """The installation's blob store, under the data directory."""
+    return BlobStore(settings.data_dir / "files", fsync=settings.files_fsync)

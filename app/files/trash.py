@@ -58,7 +58,7 @@ def restore(db: Session, *, access: Access, node_id: int, by: str) -> FileNode:
         parent = service.root(db, space_id=access.space.id)
     if not parent.is_dir:
         parent = service.root(db, space_id=access.space.id)
-    name = _free_name(db, parent=parent, name=name or node.name)
+    name = free_name(db, parent=parent, name=name or node.name)
     node.parent_id, node.name = parent.id, name
     node.trashed_at, node.trashed_from, node.modified_by = None, None, by
     service._touch(parent)
@@ -66,7 +66,7 @@ def restore(db: Session, *, access: Access, node_id: int, by: str) -> FileNode:
     return node
 
 
-def _free_name(db: Session, *, parent: FileNode, name: str) -> str:
+def free_name(db: Session, *, parent: FileNode, name: str) -> str:
     if service.child(db, parent=parent, name=name) is None:
         return name
     stem, dot, ext = name.rpartition(".")

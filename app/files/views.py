@@ -11,7 +11,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response, Stream
 from app.errors import Invalid, NotFound, TooLarge
 from app.files import archive, browse, locks, service, spaces, trash, versions
 from app.files.models import FileNode
-from app.files.storage import BlobStore, StoredBlob
+from app.files.storage import BlobStore, StoredBlob, store_for
 from app.files.versions import Retention
 from app.web.deps import Page, UserPageDep
 
@@ -25,7 +25,7 @@ RAW_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbo
 
 def store_of(page: Page) -> BlobStore:
     """The blob store of this installation."""
-    return BlobStore(page.state.settings.data_dir / "files")
+    return store_for(page.state.settings)
 
 
 def _email(page: Page) -> str:
@@ -454,6 +454,11 @@ def version_restore(
 def trash_page(page: UserPageDep, s: str = "home") -> Response:
     """What was deleted from a space, restorable."""
     access = _access(page, s)
+    if access.can("write"):
+        # No scheduler yet: the trash is emptied of expired items when someone looks at it.
+        trash.empty_expired(page.db, access=access, days=page.state.settings.files_trash_days)
+        page.db.commit()
+        _sweep(page)
     return page.render(
         "files/trash.html",
         section="files",

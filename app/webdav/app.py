@@ -9,8 +9,10 @@ from wsgidav.wsgidav_app import WsgiDAVApp
 
 from app.webdav.context import WebDavContext
 from app.webdav.domain import HamkarDomainController
+from app.webdav.fastpath import PutFastPath
 from app.webdav.lock_storage import DatabaseLockStorage
 from app.webdav.properties import DeadPropertyStore
+from app.webdav.propfind import PropfindFastPath
 from app.webdav.provider import SpacesProvider
 from app.webdav.request import SessionMiddleware
 
@@ -48,7 +50,9 @@ def make_webdav_wsgi(context: WebDavContext) -> Any:
 
 def make_webdav_asgi(context: WebDavContext) -> Any:
     """The same, as an ASGI app to mount inside FastAPI."""
-    return FragmentGuard(WSGIMiddleware(make_webdav_wsgi(context), workers=16))
+    wsgi = WSGIMiddleware(make_webdav_wsgi(context), workers=16)
+    fast = PropfindFastPath(PutFastPath(wsgi, context, MOUNT_PATH), context, MOUNT_PATH)
+    return FragmentGuard(fast)
 
 
 class FragmentGuard:

@@ -13,7 +13,7 @@ from wsgidav.lock_man.lock_manager import generate_lock_token, normalize_lock_ro
 
 from app.db import transaction
 from app.files import locks
-from app.webdav.request import current_db
+from app.webdav.request import current_db, forget_request_locks, request_cache
 
 TIMEOUT_DEFAULT = 604800
 TIMEOUT_MAX = 4 * 604800
@@ -69,6 +69,7 @@ class DatabaseLockStorage:
         lock.update(root=root, timeout=timeout, expire=time.time() + timeout)
         validate_lock(lock)
         lock["token"] = generate_lock_token()
+        forget_request_locks()
         with self._db() as db:
             if _conflicts(db, lock):
                 raise DAVError(HTTP_LOCKED)
@@ -79,6 +80,7 @@ class DatabaseLockStorage:
         """Extend a lock's timeout."""
         if timeout < 0 or timeout > TIMEOUT_MAX:
             timeout = TIMEOUT_MAX
+        forget_request_locks()
         with self._db() as db:
             lock = locks.refresh(db, token=token, timeout=timeout)
         if lock is None:
@@ -87,20 +89,41 @@ class DatabaseLockStorage:
 
     def delete(self, token: str) -> bool:
         """Release a lock."""
+        forget_request_locks()
         with self._db() as db:
             return locks.remove(db, token=token)
 
     def get_lock_list(
         self, path: str, *, include_root: bool, include_children: bool, token_only: bool
     ) -> list[Any]:
-        """Locks anchored at ``path`` and/or below it."""
-        with self._db() as db:
-            found = locks.under(
-                db,
-                root=normalize_lock_root(path),
-                include_root=include_root,
-                include_children=include_children,
-            )
+        """Locks anchored at ``path`` and/or below it.
+
+        Within a request, the space's locks are read once and answered from memory: a
+        PROPFIND over 2,000 files asks 2,000 times (``lockdiscovery``).
+        """
+        root = normalize_lock_root(path)
+        cache = request_cache()
+        if cache is None:
+            with transaction(self.sessions) as db:
+                found = locks.under(
+                    db, root=root, include_root=include_root, include_children=include_children
+                )
+        else:
+            space = locks.space_of_root(root)
+            if space not in cache:
+                with self._db() as db:
+                    cache[space] = list(locks.in_space(db, space_id=space).values())
+            prefix = root.rstrip("/") + "/"
+            now = time.time()
+            found = [
+                lock
+                for lock in cache[space]
+                if not (0 <= lock["expire"] < now)
+                and (
+                    (include_root and lock["root"] == root)
+                    or (include_children and lock["root"].startswith(prefix))
+                )
+            ]
         return [lock["token"] for lock in found] if token_only else found
 
 

@@ -173,3 +173,19 @@ def current_db() -> Session | None:
     """
     environ = getattr(_current, "environ", None)
     return db_of(environ) if environ is not None else None
+
+
+def request_cache() -> dict[int, list[dict[str, Any]]] | None:
+    """Locks by space, read once per request (``None`` outside a request)."""
+    environ = getattr(_current, "environ", None)
+    if environ is None:
+        return None
+    cache: dict[int, list[dict[str, Any]]] = environ.setdefault("hamkar.locks", {})
+    return cache
+
+
+def forget_request_locks() -> None:
+    """Drop the request's lock cache after a lock changed."""
+    environ = getattr(_current, "environ", None)
+    if environ is not None:
+        environ.pop("hamkar.locks", None)

@@ -71,9 +71,12 @@ class NodeMixin:
 
     def get_ref_url(self) -> str:
         """Locks and properties are keyed by space id, never by the URL a user sees."""
-        root = locks.lock_root(self.access.space.id, self.rel_path())
-        self.environ.setdefault("hamkar.resources", {})[root] = self
-        return root + "/" if self.is_collection else root
+        cached: str | None = self.__dict__.get("_ref_url")
+        if cached is None:
+            root = locks.lock_root(self.access.space.id, self.rel_path())
+            self.environ.setdefault("hamkar.resources", {})[root] = self
+            cached = self._ref_url = root + "/" if self.is_collection else root
+        return cached
 
     def rel_path(self) -> str:
         """The path inside the space."""
@@ -233,12 +236,11 @@ class FolderResource(NodeMixin, DAVCollection):  # type: ignore[misc]
             self.path.rstrip("/") + "/" + name, self.environ, self.access, found
         )
 
-    def get_used_bytes(self) -> int | None:
-        return self.access.space.used_bytes if self.node.parent_id is None else None
+    def get_used_bytes(self) -> int:
+        """RFC 4331: every folder reports its space's quota."""
+        return self.access.space.used_bytes
 
-    def get_available_bytes(self) -> int | None:
-        if self.node.parent_id is not None:
-            return None
+    def get_available_bytes(self) -> int:
         return max(0, self.access.space.quota_bytes - self.access.space.used_bytes)
 
     def create_collection(self, name: str) -> Any:

@@ -128,6 +128,16 @@ function setUpUploads() {
     uploadAll(form, Array.from(input.files).map((file) => [file.webkitRelativePath || file.name, file]));
     input.value = "";
   });
+  // Folders keep their structure: each file is sent with its path inside the chosen folder.
+  const folderInput = form.querySelector("[data-folder-input]");
+  const folderLabel = form.querySelector("[data-folder-picker]");
+  if (folderInput && folderLabel) {
+    folderLabel.hidden = false;
+    folderInput.addEventListener("change", () => {
+      uploadAll(form, Array.from(folderInput.files).map((file) => [file.webkitRelativePath || file.name, file]));
+      folderInput.value = "";
+    });
+  }
   document.addEventListener("dragover", (event) => { event.preventDefault(); zone.classList.add("is-over"); });
   document.addEventListener("dragleave", (event) => {
     if (!event.relatedTarget) zone.classList.remove("is-over");

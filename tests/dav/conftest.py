@@ -1,5 +1,5 @@
 """DAV tests talk HTTP to the real app: in-process (TestClient) or a live uvicorn server
-for real clients (caldav, vdirsyncer, litmus)."""
+for real clients (caldav, vdirsyncer, litmus), on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 from app.settings import Settings
 from tests.conftest import TEST_PASSWORD
-from tests.live import serve
+from tests.live import fresh_postgres, serve
 
 ALICE = ("alice@example.com", TEST_PASSWORD)
 BOB = ("bob@example.com", TEST_PASSWORD)
@@ -48,8 +48,12 @@ def bob(app_client: TestClient) -> Dav:
     return Dav(app_client, BOB)
 
 
-@pytest.fixture
-def dav_server(migrated_settings: Settings) -> Iterator[str]:
-    """The real app on a free loopback port (real clients talk to it)."""
-    with serve(migrated_settings) as base_url:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def dav_server(request: pytest.FixtureRequest, migrated_settings: Settings) -> Iterator[str]:
+    """The real app on a free loopback port, over each supported database."""
+    if request.param == "sqlite":
+        with serve(migrated_settings) as base_url:
+            yield base_url
+        return
+    with fresh_postgres(migrated_settings) as settings, serve(settings) as base_url:
         yield base_url

@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -14,7 +15,7 @@ from tests.conftest import TEST_PASSWORD
 SUITES = "basic copymove props locks http"
 
 
-def test_litmus_passes_without_failures_or_warnings(dav_server: str) -> None:
+def test_litmus_passes_without_failures_or_warnings(dav_server: str, tmp_path: Path) -> None:
     litmus = shutil.which("litmus")
     if litmus is None:
         pytest.fail("litmus is missing: install it with `apt-get install litmus`.", pytrace=False)
@@ -26,6 +27,7 @@ def test_litmus_passes_without_failures_or_warnings(dav_server: str) -> None:
         env=env,
         timeout=600,
         check=False,
+        cwd=tmp_path,  # litmus writes debug.log and child.log where it runs
     )
     output = result.stdout + result.stderr
     summaries = re.findall(

@@ -62,3 +62,19 @@ def test_upload_preview_and_download(browser: Any, live_server: str, tmp_path: P
     assert sorted(archive.namelist()) == ["dropped.txt", "hello.txt", "numbers.csv"]
     assert problems == [], problems
     context.close()
+
+
+def test_folder_picker_keeps_structure(browser: Any, live_server: str, tmp_path: Path) -> None:
+    context, page, problems = _sign_in(browser, live_server)
+    page.goto(f"{live_server}/files")
+    folder = tmp_path / "Holiday"
+    (folder / "day1").mkdir(parents=True)
+    (folder / "day1" / "beach.txt").write_text("sand")
+    (folder / "notes.txt").write_text("sun")
+    with page.expect_navigation():
+        page.set_input_files("[data-folder-input]", str(folder))
+    assert page.locator(".files-name", has_text="Holiday").count() == 1
+    page.goto(f"{live_server}/files?s=home&p=Holiday/day1")
+    assert page.locator(".files-name", has_text="beach.txt").count() == 1
+    assert problems == [], problems
+    context.close()

@@ -9,13 +9,25 @@ import pytest
 
 from app.settings import Settings
 from tests.conftest import TEST_PASSWORD
-from tests.live import serve
+from tests.live import fresh_postgres, serve
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def files_settings(
+    request: pytest.FixtureRequest, migrated_settings: Settings
+) -> Iterator[Settings]:
+    """Migrated settings over each database: SQLite, and a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield migrated_settings
+        return
+    with fresh_postgres(migrated_settings) as settings:
+        yield settings
 
 
 @pytest.fixture
-def server(migrated_settings: Settings) -> Iterator[str]:
+def server(files_settings: Settings) -> Iterator[str]:
     """The real app on a free loopback port."""
-    with serve(migrated_settings) as base_url:
+    with serve(files_settings) as base_url:
         yield base_url
 
 

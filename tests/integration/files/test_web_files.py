@@ -185,12 +185,12 @@ def test_other_users_files_cannot_be_reached_by_id(server: str, web: Browser) ->
 
 
 def test_upload_over_quota_is_refused_and_leaves_nothing(
-    migrated_settings: object, web: Browser
+    files_settings: object, web: Browser
 ) -> None:
     from tests.integration.files.test_webdav import _set_quota
 
     web.upload("tiny.txt", b"1")
-    _set_quota(migrated_settings, "alice@example.com", 50)  # type: ignore[arg-type]
+    _set_quota(files_settings, "alice@example.com", 50)  # type: ignore[arg-type]
     refused = web.upload("big.bin", b"x" * 200)
     assert refused.status_code == 507
     assert "quota" in refused.text

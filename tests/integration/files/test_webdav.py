@@ -69,9 +69,9 @@ def test_other_users_home_is_their_own(alice: httpx.Client, bob: httpx.Client) -
     ],
 )
 def test_team_space_of_others_is_invisible_to_every_method(
-    migrated_settings: Settings, alice: httpx.Client, bob: httpx.Client, method: str, extra: dict
+    files_settings: Settings, alice: httpx.Client, bob: httpx.Client, method: str, extra: dict
 ) -> None:
-    _team_space(migrated_settings, "design", {"alice@example.com": "manage"})
+    _team_space(files_settings, "design", {"alice@example.com": "manage"})
     assert alice.put("/team/design/plan.txt", content=b"plan").status_code == 201
     response = bob.request(method, "/team/design/plan.txt", **extra)
     assert response.status_code in (404, 409), (method, response.status_code)
@@ -80,9 +80,9 @@ def test_team_space_of_others_is_invisible_to_every_method(
 
 
 def test_copy_into_someone_elses_space_is_refused(
-    migrated_settings: Settings, alice: httpx.Client, bob: httpx.Client
+    files_settings: Settings, alice: httpx.Client, bob: httpx.Client
 ) -> None:
-    _team_space(migrated_settings, "legal", {"alice@example.com": "manage"})
+    _team_space(files_settings, "legal", {"alice@example.com": "manage"})
     bob.put("/home/note.txt", content=b"bob")
     response = bob.request(
         "COPY", "/home/note.txt", headers={"Destination": "/webdav/team/legal/note.txt"}
@@ -92,11 +92,9 @@ def test_copy_into_someone_elses_space_is_refused(
 
 
 def test_read_only_member_cannot_write(
-    migrated_settings: Settings, alice: httpx.Client, bob: httpx.Client
+    files_settings: Settings, alice: httpx.Client, bob: httpx.Client
 ) -> None:
-    _team_space(
-        migrated_settings, "sales", {"alice@example.com": "manage", "bob@example.com": "read"}
-    )
+    _team_space(files_settings, "sales", {"alice@example.com": "manage", "bob@example.com": "read"})
     alice.put("/team/sales/prices.txt", content=b"1")
     assert bob.get("/team/sales/prices.txt").content == b"1"
     assert bob.put("/team/sales/prices.txt", content=b"2").status_code == 403
@@ -106,9 +104,9 @@ def test_read_only_member_cannot_write(
 
 
 def test_move_and_copy_across_spaces_carry_content_and_quota(
-    migrated_settings: Settings, alice: httpx.Client
+    files_settings: Settings, alice: httpx.Client
 ) -> None:
-    _team_space(migrated_settings, "ops", {"alice@example.com": "write"})
+    _team_space(files_settings, "ops", {"alice@example.com": "write"})
     alice.put("/home/report.pdf", content=b"%PDF-1.4 report")
     moved = alice.request(
         "MOVE", "/home/report.pdf", headers={"Destination": "/webdav/team/ops/report.pdf"}
@@ -121,7 +119,7 @@ def test_move_and_copy_across_spaces_carry_content_and_quota(
     )
     assert copied.status_code == 201
     assert alice.get("/home/copy.pdf").content == b"%PDF-1.4 report"
-    with Session(create_engine(migrated_settings.effective_database_url)) as db:
+    with Session(create_engine(files_settings.effective_database_url)) as db:
         used = dict(db.execute(select(FileSpace.slug, FileSpace.used_bytes)).all())
     assert used["ops"] == len(b"%PDF-1.4 report")
 
@@ -156,10 +154,10 @@ def test_put_with_traversal_in_destination_stays_inside(
 
 
 def test_quota_refuses_upload_with_507_and_keeps_nothing(
-    migrated_settings: Settings, alice: httpx.Client
+    files_settings: Settings, alice: httpx.Client
 ) -> None:
     alice.put("/home/small.txt", content=b"12345")
-    _set_quota(migrated_settings, "alice@example.com", 100)
+    _set_quota(files_settings, "alice@example.com", 100)
     response = alice.put("/home/big.bin", content=b"x" * 500)
     assert response.status_code == 507
     assert alice.get("/home/big.bin").status_code == 404
@@ -167,15 +165,15 @@ def test_quota_refuses_upload_with_507_and_keeps_nothing(
     chunked = alice.put("/home/big2.bin", content=iter([b"y" * 60, b"y" * 60]))
     assert chunked.status_code == 507
     assert alice.get("/home/big2.bin").status_code == 404
-    store = migrated_settings.data_dir / "files" / "tmp"
+    store = files_settings.data_dir / "files" / "tmp"
     assert list(store.iterdir()) == []
 
 
-def test_overwrite_keeps_previous_version(migrated_settings: Settings, alice: httpx.Client) -> None:
+def test_overwrite_keeps_previous_version(files_settings: Settings, alice: httpx.Client) -> None:
     alice.put("/home/doc.txt", content=b"first")
     alice.put("/home/doc.txt", content=b"second")
     assert alice.get("/home/doc.txt").content == b"second"
-    with Session(create_engine(migrated_settings.effective_database_url)) as db:
+    with Session(create_engine(files_settings.effective_database_url)) as db:
         kept = db.scalars(select(FileVersion.size)).all()
     assert kept == [len(b"first")]
 
@@ -196,10 +194,10 @@ def test_interrupted_upload_leaves_previous_version(server: str, alice: httpx.Cl
 
 
 def test_lock_taken_through_one_process_holds_in_another(
-    migrated_settings: Settings, alice: httpx.Client, bob: httpx.Client
+    files_settings: Settings, alice: httpx.Client, bob: httpx.Client
 ) -> None:
     _team_space(
-        migrated_settings,
+        files_settings,
         "shared",
         {"alice@example.com": "write", "bob@example.com": "write"},
     )
@@ -209,7 +207,7 @@ def test_lock_taken_through_one_process_holds_in_another(
     )
     assert lock.status_code == 200
     token = lock.headers["Lock-Token"]
-    with serve(migrated_settings) as second, dav_client(second, "bob@example.com") as bob2:
+    with serve(files_settings) as second, dav_client(second, "bob@example.com") as bob2:
         refused = bob2.put("/team/shared/budget.ods", content=b"bob's edit")
         assert refused.status_code == 423
         props = bob2.request("PROPFIND", "/team/shared/budget.ods", headers={"Depth": "0"})
@@ -278,3 +276,48 @@ def _raw_request(server: str, method: bytes, raw_path: bytes, email: str) -> tup
             data += chunk
     status = int(data.split(b" ", 2)[1])
     return status, data
+
+
+def _propmap(xml: str) -> dict[str, dict[str, str]]:
+    from defusedxml import ElementTree
+
+    found: dict[str, dict[str, str]] = {}
+    for response in ElementTree.fromstring(xml.encode()).iter("{DAV:}response"):
+        href = response.findtext("{DAV:}href") or ""
+        props = {}
+        for propstat in response.iter("{DAV:}propstat"):
+            status = (propstat.findtext("{DAV:}status") or "").split(" ")[1]
+            for prop in propstat.find("{DAV:}prop") or []:
+                text = "".join(prop.itertext()) + "|" + ",".join(c.tag for c in prop.iter())
+                props[prop.tag] = f"{status}:{text}"
+        found[href] = props
+    return found
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        PROPFIND_ALL,
+        b'<?xml version="1.0"?><propfind xmlns="DAV:"><prop><getetag/><getcontentlength/>'
+        b"<resourcetype/><getcontenttype/><displayname/></prop></propfind>",
+    ],
+)
+def test_fast_listing_matches_wsgidav(alice: httpx.Client, body: bytes) -> None:
+    alice.request("MKCOL", "/home/same/")
+    alice.request("MKCOL", "/home/same/sub dir/")
+    alice.put("/home/same/ä b&c.txt", content=b"12345", headers={"Content-Type": "text/plain"})
+    fast = alice.request("PROPFIND", "/home/same/", headers={"Depth": "1"}, content=body)
+    # A dead property on the folder sends the same request through wsgidav's own PROPFIND.
+    patch = (
+        b'<?xml version="1.0"?><propertyupdate xmlns="DAV:" xmlns:z="urn:x"><set><prop>'
+        b"<z:note>hi</z:note></prop></set></propertyupdate>"
+    )
+    assert alice.request("PROPPATCH", "/home/same/", content=patch).status_code == 207
+    slow = alice.request("PROPFIND", "/home/same/", headers={"Depth": "1"}, content=body)
+    assert fast.status_code == slow.status_code == 207
+    fast_map, slow_map = _propmap(fast.text), _propmap(slow.text)
+    for props in slow_map.values():
+        props.pop("{urn:x}note", None)
+    assert fast_map == slow_map
+    assert "/webdav/home/same/%C3%A4%20b%26c.txt" in fast_map
