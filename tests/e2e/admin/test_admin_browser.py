@@ -70,7 +70,7 @@ def test_admin_creates_a_mailbox_in_the_browser_and_it_works(
     page.fill("#email", admin_email)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{stack_server}/mail")
+    page.wait_for_url(f"{stack_server}/mail/INBOX")
     page.click(".user-menu summary")
     page.click("a[href='/admin']")
     page.wait_for_url(f"{stack_server}/admin/accounts")
