@@ -204,6 +204,18 @@ def sync_collection(ctx: props.Context, res: r.Resource, root: Element) -> tuple
             precondition="supported-report",
         )
     revision = _token_revision(token, key, collection_id)
+    if revision == 0:  # initial sync: every member, no need to read the change log
+        current = (
+            res.access.calendar.revision
+            if isinstance(res, r.CalendarCollection)
+            else res.book.revision
+        )
+        extra = _calendar_data_extra(root, ctx) if key == "cal" else _address_data_extra
+        responses = [
+            propstat_response(ctx, m, names, names_only=names_only, extra=extra)
+            for m in r.members(ctx.db, res)
+        ]
+        return _answer(responses, props.SYNC_TOKEN_PREFIX + f"{key}-{collection_id}-{current}")
     try:
         changes = (
             calendars.changes_since(ctx.db, calendar=res.access.calendar, revision=revision)
@@ -214,12 +226,8 @@ def sync_collection(ctx: props.Context, res: r.Resource, root: Element) -> tuple
         raise DavError(
             403, "The sync token is not valid.", precondition="valid-sync-token"
         ) from exc
-    if revision == 0:
-        changed = r.members(ctx.db, res)
-        deleted: list[str] = []
-    else:
-        changed = [m for m in r.members(ctx.db, res) if _item_name(m) in set(changes.changed)]
-        deleted = changes.deleted
+    changed = r.members(ctx.db, res, names=changes.changed)
+    deleted = changes.deleted
     extra = _calendar_data_extra(root, ctx) if key == "cal" else _address_data_extra
     responses = [
         propstat_response(ctx, m, names, names_only=names_only, extra=extra) for m in changed
@@ -227,10 +235,6 @@ def sync_collection(ctx: props.Context, res: r.Resource, root: Element) -> tuple
     base = r.href(res)
     responses += [status_response(base + r.href_of(n)[len(r.PREFIX) + 1 :], 404) for n in deleted]
     return _answer(responses, props.SYNC_TOKEN_PREFIX + f"{key}-{collection_id}-{changes.revision}")
-
-
-def _item_name(res: r.Resource) -> str | None:
-    return res.name if isinstance(res, r.CalendarItem | r.ContactItem) else None
 
 
 def _token_revision(token: str, key: str, collection_id: int) -> int:

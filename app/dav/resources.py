@@ -65,7 +65,7 @@ class CalendarItem:
 
     collection: CalendarCollection
     name: str
-    obj: CalendarObject | None
+    obj: CalendarObject | calendars.StoredObject | None
 
 
 @dataclass
@@ -235,15 +235,15 @@ def href(resource: Resource) -> str:
     raise AssertionError(resource)
 
 
-def members(db: Session, resource: Resource) -> list[Resource]:
-    """The children of a collection (PROPFIND depth 1)."""
+def members(db: Session, resource: Resource, names: list[str] | None = None) -> list[Resource]:
+    """The children of a collection (PROPFIND depth 1), or only those with the given names."""
     match resource:
         case Root():
             return []
         case CalendarHome(email=email):
             return [CalendarCollection(a, email) for a in calendars.list_calendars(db, email=email)]
         case CalendarCollection():
-            objects = calendars.list_objects(db, calendar=resource.access.calendar)
+            objects = calendars.list_objects(db, calendar=resource.access.calendar, names=names)
             return [CalendarItem(resource, o.name, o) for o in objects]
         case AddressBookHome(email=email):
             books: list[Resource] = [
@@ -252,7 +252,7 @@ def members(db: Session, resource: Resource) -> list[Resource]:
             ]
             return [*books, DirectoryBook(email)]
         case AddressBookCollection():
-            cards = contacts.list_cards(db, book=resource.book)
+            cards = contacts.list_cards(db, book=resource.book, names=names)
             return [ContactItem(resource, c.name, c) for c in cards]
         case DirectoryBook(email=email):
             return [DirectoryItem(resource, c) for c in contacts.directory_cards(db, email=email)]

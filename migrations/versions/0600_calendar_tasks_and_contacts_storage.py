@@ -2,7 +2,7 @@
 
 Revision ID: 0600
 Revises: 0003
-Create Date: 2026-11-27 18:10:50.205036
+Create Date: 2026-11-27 18:28:27.002820
 """
 
 from collections.abc import Sequence
@@ -168,6 +168,7 @@ def upgrade() -> None:
         sa.Column("object_id", sa.Integer(), nullable=False),
         sa.Column("start", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("end", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("long_span", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["object_id"],
             ["calendar_object.id"],
@@ -181,7 +182,9 @@ def upgrade() -> None:
             batch_op.f("ix_calendar_occurrence_object_id"), ["object_id"], unique=False
         )
         batch_op.create_index(
-            "ix_calendar_occurrence_range", ["calendar_id", "start", "end"], unique=False
+            "ix_calendar_occurrence_range",
+            ["calendar_id", "long_span", "start", "end"],
+            unique=False,
         )
 
 
