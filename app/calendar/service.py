@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from typing import Any, Unpack
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, delete, insert, select, update
@@ -261,7 +261,7 @@ STORED_COLUMNS = (
 )
 
 
-def stored_objects(db: Session, query: Select[Unpack[tuple[Any, ...]]]) -> list[StoredObject]:
+def stored_objects(db: Session, query: Select[*tuple[Any, ...]]) -> list[StoredObject]:
     """Run a select of ``STORED_COLUMNS`` and wrap the rows."""
     return [StoredObject(*row) for row in db.execute(query)]
 

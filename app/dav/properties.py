@@ -479,6 +479,20 @@ def property_element(ctx: Context, res: r.Resource, name: str) -> Element | None
     return element
 
 
+def property_xml(ctx: Context, res: r.Resource, name: str) -> str | None:
+    """The filled property as XML text, or ``None`` if the resource does not have it."""
+    prop = PROPERTIES.get(name)
+    if prop is None:
+        return None
+    value = prop.value(ctx, res)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return xml.text_element(name, value)
+    start, end = xml.open_tag(name)
+    return f"{start}>{''.join(xml.render(v) for v in value)}{end}"
+
+
 def allprop_names() -> list[str]:
     """The properties DAV:allprop returns (RFC 4918 9.1: dead ones and basic live ones)."""
     return [name for name, prop in PROPERTIES.items() if prop.in_allprop]

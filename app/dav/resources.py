@@ -255,5 +255,8 @@ def members(db: Session, resource: Resource, names: list[str] | None = None) -> 
             cards = contacts.list_cards(db, book=resource.book, names=names)
             return [ContactItem(resource, c.name, c) for c in cards]
         case DirectoryBook(email=email):
-            return [DirectoryItem(resource, c) for c in contacts.directory_cards(db, email=email)]
+            colleagues = contacts.directory_cards(db, email=email)
+            return [
+                DirectoryItem(resource, c) for c in colleagues if names is None or c.name in names
+            ]
     return []
