@@ -37,8 +37,8 @@ class CalendarObject(Base):
 
     __tablename__ = "calendar_object"
     __table_args__ = (
-        UniqueConstraint("calendar_id", "name"),
-        UniqueConstraint("calendar_id", "uid"),
+        UniqueConstraint("calendar_id", "name", name="uq_calendar_object_name"),
+        UniqueConstraint("calendar_id", "uid", name="uq_calendar_object_uid"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

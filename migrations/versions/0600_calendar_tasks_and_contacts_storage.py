@@ -2,7 +2,7 @@
 
 Revision ID: 0600
 Revises: 0003
-Create Date: 2026-11-27 18:28:27.002820
+Create Date: 2026-11-27 18:36:15.144017
 """
 
 from collections.abc import Sequence
@@ -94,8 +94,8 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_calendar_object")),
-        sa.UniqueConstraint("calendar_id", "name", name=op.f("uq_calendar_object_calendar_id")),
-        sa.UniqueConstraint("calendar_id", "uid", name=op.f("uq_calendar_object_calendar_id")),
+        sa.UniqueConstraint("calendar_id", "name", name="uq_calendar_object_name"),
+        sa.UniqueConstraint("calendar_id", "uid", name="uq_calendar_object_uid"),
     )
     op.create_table(
         "calendar_share",
@@ -140,8 +140,8 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_card")),
-        sa.UniqueConstraint("address_book_id", "name", name=op.f("uq_card_address_book_id")),
-        sa.UniqueConstraint("address_book_id", "uid", name=op.f("uq_card_address_book_id")),
+        sa.UniqueConstraint("address_book_id", "name", name="uq_card_name"),
+        sa.UniqueConstraint("address_book_id", "uid", name="uq_card_uid"),
     )
     op.create_table(
         "card_change",
