@@ -3,6 +3,8 @@ and small builders for the elements the protocol answers with (RFC 4918 14)."""
 
 from __future__ import annotations
 
+import functools
+
 from lxml import etree
 from lxml.etree import _Element as Element
 
@@ -142,6 +144,7 @@ def escape(text: str) -> str:
     return text.translate(_TEXT_ESCAPES)
 
 
+@functools.lru_cache(maxsize=512)
 def open_tag(name: str) -> tuple[str, str]:
     """The start tag and end tag of an element named in Clark notation, prefixed when the
     namespace is one of ours, else declared on the element."""
