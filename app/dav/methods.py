@@ -18,7 +18,7 @@ from app.dav.reports import REPORTS, XML_TYPE
 from app.dav.xml import CALDAV, CARDDAV, DAV, Element, el, tag
 from app.errors import DomainError
 
-DAV_CLASSES = "1, 3, calendar-access, addressbook, extended-mkcol, calendar-auto-schedule"
+DAV_CLASSES = "1, 3, calendar-access, addressbook, extended-mkcol"
 ALLOW = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, REPORT, MKCOL, MKCALENDAR, MOVE"
 MAX_BODY_BYTES = 2_000_000
 

@@ -22,7 +22,9 @@ def test_app_password_for_a_phone(browser: Any, live_server: str) -> None:
     page.goto(f"{live_server}/settings")
     page.click("a[href='/settings/devices']")
     page.wait_for_url(f"{live_server}/settings/devices")
-    assert f"{live_server}/dav/principals/carol@example.org/" in page.inner_text(".server-addresses")
+    assert f"{live_server}/dav/principals/carol@example.org/" in page.inner_text(
+        ".server-addresses"
+    )
     page.fill("#app-password-name", "Carol's phone")
     page.click("text=Create app password")
     secret = page.inner_text(".app-password-value code").strip()
