@@ -12,7 +12,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, delete, insert, select, update
+from sqlalchemy import Select, delete, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from app.calendar import ical
@@ -261,16 +261,23 @@ STORED_COLUMNS = (
 )
 
 
+# Listings that need no iCalendar text (PROPFIND, etag-only sync) do not read it at all.
+_WITHOUT_DATA = tuple(
+    literal("").label("ical") if c is CalendarObject.ical else c for c in STORED_COLUMNS
+)
+
+
 def stored_objects(db: Session, query: Select[*tuple[Any, ...]]) -> list[StoredObject]:
     """Run a select of ``STORED_COLUMNS`` and wrap the rows."""
     return [StoredObject(*row) for row in db.execute(query)]
 
 
 def list_objects(
-    db: Session, *, calendar: Calendar, names: list[str] | None = None
+    db: Session, *, calendar: Calendar, names: list[str] | None = None, with_data: bool = True
 ) -> list[StoredObject]:
     """Every object of a calendar (or those with the given names), by name."""
-    query = select(*STORED_COLUMNS).where(CalendarObject.calendar_id == calendar.id)
+    columns = STORED_COLUMNS if with_data else _WITHOUT_DATA
+    query = select(*columns).where(CalendarObject.calendar_id == calendar.id)
     if names is not None:
         query = query.where(CalendarObject.name.in_(names))
     return stored_objects(db, query.order_by(CalendarObject.name))

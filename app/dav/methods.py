@@ -88,7 +88,7 @@ def propfind(ctx: props.Context, req: Request) -> Response:
             names = [c.tag for c in xml.children(prop)]
         elif xml.child(root, tag(DAV, "propname")) is not None:
             names, names_only = list(props.PROPERTIES), True
-    targets = [res] + (r.members(ctx.db, res) if depth == "1" else [])
+    targets = [res] + (r.members(ctx.db, res, with_data=False) if depth == "1" else [])
     responses = [propstat_response(ctx, t, names, names_only=names_only) for t in targets]
     return Response(207, multistatus(list(responses)), XML_TYPE)
 

@@ -235,7 +235,7 @@ def sync_collection(ctx: props.Context, res: r.Resource, root: Element) -> tuple
         extra = _calendar_data_extra(root, ctx) if key == "cal" else _address_data_extra
         responses = [
             propstat_response(ctx, m, names, names_only=names_only, extra=extra)
-            for m in r.members(ctx.db, res)
+            for m in r.members(ctx.db, res, with_data=_wants_data(names))
         ]
         return _answer(responses, props.SYNC_TOKEN_PREFIX + f"{key}-{collection_id}-{current}")
     try:
@@ -248,7 +248,7 @@ def sync_collection(ctx: props.Context, res: r.Resource, root: Element) -> tuple
         raise DavError(
             403, "The sync token is not valid.", precondition="valid-sync-token"
         ) from exc
-    changed = r.members(ctx.db, res, names=changes.changed)
+    changed = r.members(ctx.db, res, names=changes.changed, with_data=_wants_data(names))
     deleted = changes.deleted
     extra = _calendar_data_extra(root, ctx) if key == "cal" else _address_data_extra
     responses = [
@@ -257,6 +257,10 @@ def sync_collection(ctx: props.Context, res: r.Resource, root: Element) -> tuple
     base = r.href(res)
     responses += [status_response(base + r.href_of(n)[len(r.PREFIX) + 1 :], 404) for n in deleted]
     return _answer(responses, props.SYNC_TOKEN_PREFIX + f"{key}-{collection_id}-{changes.revision}")
+
+
+def _wants_data(names: list[str] | None) -> bool:
+    return names is None or tag(CALDAV, "calendar-data") in names
 
 
 def _token_revision(token: str, key: str, collection_id: int) -> int:

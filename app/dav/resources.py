@@ -246,15 +246,20 @@ def href(resource: Resource) -> str:
     raise AssertionError(resource)
 
 
-def members(db: Session, resource: Resource, names: list[str] | None = None) -> list[Resource]:
-    """The children of a collection (PROPFIND depth 1), or only those with the given names."""
+def members(
+    db: Session, resource: Resource, names: list[str] | None = None, *, with_data: bool = True
+) -> list[Resource]:
+    """The children of a collection (PROPFIND depth 1), or only those with the given names;
+    ``with_data=False`` skips reading calendar text nobody asked for."""
     match resource:
         case Root():
             return []
         case CalendarHome(email=email):
             return [CalendarCollection(a, email) for a in calendars.list_calendars(db, email=email)]
         case CalendarCollection():
-            objects = calendars.list_objects(db, calendar=resource.access.calendar, names=names)
+            objects = calendars.list_objects(
+                db, calendar=resource.access.calendar, names=names, with_data=with_data
+            )
             return [CalendarItem(resource, o.name, o) for o in objects]
         case AddressBookHome(email=email):
             books: list[Resource] = [
