@@ -19,6 +19,7 @@ OBJECT_COMPONENTS = ("VEVENT", "VTODO", "VJOURNAL")
 INDEX_HORIZON = timedelta(days=2 * 366)
 MAX_INDEXED_OCCURRENCES = 1500
 ONE_SECOND = timedelta(seconds=1)
+LONG_SPAN = timedelta(days=7)  # longer occurrences are indexed apart (see CalendarOccurrence)
 _BEGINNING = datetime(1900, 1, 1, tzinfo=UTC)
 _END = datetime(9999, 1, 1, tzinfo=UTC)
 

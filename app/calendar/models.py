@@ -37,8 +37,8 @@ class CalendarObject(Base):
 
     __tablename__ = "calendar_object"
     __table_args__ = (
-        UniqueConstraint("calendar_id", "name"),
-        UniqueConstraint("calendar_id", "uid"),
+        UniqueConstraint("calendar_id", "name", name="uq_calendar_object_name"),
+        UniqueConstraint("calendar_id", "uid", name="uq_calendar_object_uid"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,10 +58,17 @@ class CalendarObject(Base):
 
 
 class CalendarOccurrence(Base):
-    """One occurrence (UTC) of an object, for time-range queries without parsing iCalendar."""
+    """One occurrence (UTC) of an object, for time-range queries without parsing iCalendar.
+
+    Short occurrences (the vast majority) are found by a narrow range scan on ``start``; the
+    few long ones (``long_span``) are checked separately, so a month query reads about a
+    month of index entries, not everything before the month.
+    """
 
     __tablename__ = "calendar_occurrence"
-    __table_args__ = (Index("ix_calendar_occurrence_range", "calendar_id", "start", "end"),)
+    __table_args__ = (
+        Index("ix_calendar_occurrence_range", "calendar_id", "long_span", "start", "end"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     calendar_id: Mapped[int] = mapped_column(Integer)
@@ -70,6 +77,7 @@ class CalendarOccurrence(Base):
     )
     start: Mapped[datetime] = mapped_column(UTCDateTime())
     end: Mapped[datetime] = mapped_column(UTCDateTime())
+    long_span: Mapped[bool] = mapped_column(default=False)
 
 
 class CalendarChange(Base):

@@ -12,12 +12,12 @@ from typing import Any
 
 import icalendar
 import recurring_ical_events
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, union
 from sqlalchemy.orm import Session
 
-from app.calendar.ical import parse_calendar, to_utc
+from app.calendar.ical import LONG_SPAN, parse_calendar, to_utc
 from app.calendar.models import Calendar, CalendarObject, CalendarOccurrence
-from app.calendar.service import floating_zone
+from app.calendar.service import STORED_COLUMNS, StoredObject, floating_zone, stored_objects
 
 BEGINNING = datetime(1900, 1, 1, tzinfo=UTC)
 END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)
@@ -96,19 +96,29 @@ class CompFilter:
 
 def objects_in_range(
     db: Session, *, calendar: Calendar, time_range: TimeRange, component: str | None = None
-) -> list[CalendarObject]:
+) -> list[StoredObject]:
     """Objects with an occurrence in the range: found by index, expanded only past it."""
     low, high = time_range.bounds
-    in_index = select(CalendarOccurrence.object_id).where(
-        CalendarOccurrence.calendar_id == calendar.id,
-        CalendarOccurrence.start < high,
-        CalendarOccurrence.end > low,
+    occurrence = CalendarOccurrence
+    short = select(occurrence.object_id).where(
+        occurrence.calendar_id == calendar.id,
+        occurrence.long_span.is_(False),
+        occurrence.start >= low - LONG_SPAN,
+        occurrence.start < high,
+        occurrence.end > low,
     )
-    indexed = set(db.scalars(in_index))
-    query = select(CalendarObject).where(
+    long = select(occurrence.object_id).where(
+        occurrence.calendar_id == calendar.id,
+        occurrence.long_span.is_(True),
+        occurrence.start < high,
+        occurrence.end > low,
+    )
+    in_index = union(short, long).subquery()
+    indexed = set(db.scalars(select(in_index.c.object_id)))
+    query = select(*STORED_COLUMNS).where(
         CalendarObject.calendar_id == calendar.id,
         or_(
-            CalendarObject.id.in_(in_index),
+            CalendarObject.id.in_(select(in_index.c.object_id)),
             CalendarObject.first_start.is_(None),
             and_(CalendarObject.indexed_until.is_not(None), CalendarObject.indexed_until < high),
         ),
@@ -117,7 +127,7 @@ def objects_in_range(
         query = query.where(CalendarObject.component == component)
     found = []
     zone = floating_zone(calendar)
-    for obj in db.scalars(query.order_by(CalendarObject.name)):
+    for obj in stored_objects(db, query.order_by(CalendarObject.name)):
         if (
             obj.id in indexed
             or obj.first_start is None
@@ -148,7 +158,7 @@ def _span(component: Any, zone: tzinfo) -> tuple[datetime, datetime]:
         return start, start
 
 
-def query(db: Session, *, calendar: Calendar, comp_filter: CompFilter) -> list[CalendarObject]:
+def query(db: Session, *, calendar: Calendar, comp_filter: CompFilter) -> list[StoredObject]:
     """The objects matching a calendar-query filter whose root is VCALENDAR (RFC 4791 7.8)."""
     if comp_filter.name != "VCALENDAR" or comp_filter.is_not_defined:
         return []
@@ -163,10 +173,11 @@ def query(db: Session, *, calendar: Calendar, comp_filter: CompFilter) -> list[C
         root = CompFilter("VCALENDAR", props=comp_filter.props, comps=[trusted])
     else:
         candidates = list(
-            db.scalars(
-                select(CalendarObject)
+            stored_objects(
+                db,
+                select(*STORED_COLUMNS)
                 .where(CalendarObject.calendar_id == calendar.id)
-                .order_by(CalendarObject.name)
+                .order_by(CalendarObject.name),
             )
         )
         if (

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, tzinfo
+from datetime import UTC, datetime, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Select, delete, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from app.calendar import ical
@@ -229,14 +230,57 @@ def get_object(db: Session, *, calendar: Calendar, name: str) -> CalendarObject 
     )
 
 
+@dataclass(frozen=True, slots=True)
+class StoredObject:
+    """An object as listings and reports read it: plain columns, no ORM bookkeeping (a
+    10,000-item PROPFIND builds no ORM instances)."""
+
+    id: int
+    name: str
+    uid: str
+    component: str
+    etag: str
+    size: int
+    modified_at: datetime
+    ical: str
+    first_start: datetime | None
+    indexed_until: datetime | None
+
+
+STORED_COLUMNS = (
+    CalendarObject.id,
+    CalendarObject.name,
+    CalendarObject.uid,
+    CalendarObject.component,
+    CalendarObject.etag,
+    CalendarObject.size,
+    CalendarObject.modified_at,
+    CalendarObject.ical,
+    CalendarObject.first_start,
+    CalendarObject.indexed_until,
+)
+
+
+# Listings that need no iCalendar text (PROPFIND, etag-only sync) do not read it at all.
+_WITHOUT_DATA = tuple(
+    literal("").label("ical") if c is CalendarObject.ical else c for c in STORED_COLUMNS
+)
+
+
+def stored_objects(db: Session, query: Select[*tuple[Any, ...]]) -> list[StoredObject]:
+    """Run a select of ``STORED_COLUMNS`` and wrap the rows."""
+    return [StoredObject(*row) for row in db.execute(query)]
+
+
 def list_objects(
-    db: Session, *, calendar: Calendar, names: list[str] | None = None
-) -> list[CalendarObject]:
+    db: Session, *, calendar: Calendar, names: list[str] | None = None, with_data: bool = True
+) -> list[StoredObject]:
     """Every object of a calendar (or those with the given names), by name."""
-    query = select(CalendarObject).where(CalendarObject.calendar_id == calendar.id)
+    columns = STORED_COLUMNS if with_data else _WITHOUT_DATA
+    query = select(*columns).where(CalendarObject.calendar_id == calendar.id)
     if names is not None:
         query = query.where(CalendarObject.name.in_(names))
-    return list(db.scalars(query.order_by(CalendarObject.name)))
+    return stored_objects(db, query.order_by(CalendarObject.name))
 
 
 def put_object(
@@ -287,7 +331,13 @@ def put_object(
         db.execute(
             insert(CalendarOccurrence),
             [
-                {"calendar_id": calendar.id, "object_id": obj.id, "start": s, "end": e}
+                {
+                    "calendar_id": calendar.id,
+                    "object_id": obj.id,
+                    "start": s,
+                    "end": e,
+                    "long_span": e - s > ical.LONG_SPAN,
+                }
                 for s, e in parsed.occurrences
             ],
         )

@@ -30,8 +30,8 @@ class Card(Base):
 
     __tablename__ = "card"
     __table_args__ = (
-        UniqueConstraint("address_book_id", "name"),
-        UniqueConstraint("address_book_id", "uid"),
+        UniqueConstraint("address_book_id", "name", name="uq_card_name"),
+        UniqueConstraint("address_book_id", "uid", name="uq_card_uid"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

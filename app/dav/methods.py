@@ -18,7 +18,7 @@ from app.dav.reports import REPORTS, XML_TYPE
 from app.dav.xml import CALDAV, CARDDAV, DAV, Element, el, tag
 from app.errors import DomainError
 
-DAV_CLASSES = "1, 3, calendar-access, addressbook, extended-mkcol, calendar-auto-schedule"
+DAV_CLASSES = "1, 3, calendar-access, addressbook, extended-mkcol"
 ALLOW = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, REPORT, MKCOL, MKCALENDAR, MOVE"
 MAX_BODY_BYTES = 2_000_000
 
@@ -88,13 +88,9 @@ def propfind(ctx: props.Context, req: Request) -> Response:
             names = [c.tag for c in xml.children(prop)]
         elif xml.child(root, tag(DAV, "propname")) is not None:
             names, names_only = list(props.PROPERTIES), True
-    targets = [res] + (r.members(ctx.db, res) if depth == "1" else [])
+    targets = [res] + (r.members(ctx.db, res, with_data=False) if depth == "1" else [])
     responses = [propstat_response(ctx, t, names, names_only=names_only) for t in targets]
-    return _xml(207, multistatus(responses))
-
-
-def _xml(status: int, root: Element) -> Response:
-    return Response(status, xml.serialize(root), XML_TYPE)
+    return Response(207, multistatus(list(responses)), XML_TYPE)
 
 
 def proppatch(ctx: props.Context, req: Request) -> Response:
@@ -114,7 +110,7 @@ def proppatch(ctx: props.Context, req: Request) -> Response:
     response = el(tag(DAV, "response"), None, xml.href(r.href(res)))
     for code in sorted({c for _n, c in results}):
         response.append(propstat(code, [el(n) for n, c in results if c == code]))
-    return _xml(207, multistatus([response]))
+    return Response(207, multistatus([response]), XML_TYPE)
 
 
 def _store(ctx: props.Context, res: r.Resource, name: str, value: Element | None) -> int:

@@ -14,13 +14,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.calendar import service as calendars
-from app.calendar.ical import MAX_OBJECT_BYTES
 from app.contacts import service as contacts
-from app.contacts.vcard import MAX_CARD_BYTES
 from app.dav import resources as r
 from app.dav import xml
 from app.dav.errors import DavError
-from app.dav.xml import APPLE, CALDAV, CALSERVER, CARDDAV, DAV, Element, el, tag
+from app.dav.xml import CALDAV, CALSERVER, CARDDAV, DAV, Element, el, tag
 
 SYNC_TOKEN_PREFIX = "http://hamkar.org/ns/sync/"  # noqa: S105 - a URI, not a secret
 Value = str | list[Element] | None
@@ -49,7 +47,7 @@ class Property:
         raise DavError(403, precondition="cannot-modify-protected-property")
 
 
-def _principal_href(ctx: Context) -> list[Element]:
+def principal_href(ctx: Context) -> list[Element]:
     return [xml.href(r.href_of("principals", ctx.user, collection=True))]
 
 
@@ -89,10 +87,10 @@ class DisplayName(Property):
         return None
 
     def store(self, ctx: Context, res: r.Resource, element: Element | None) -> None:
-        _store_collection_field(ctx, res, "display_name", element)
+        store_collection_field(ctx, res, "display_name", element)
 
 
-def _store_collection_field(ctx: Context, res: r.Resource, field: str, element: Any) -> None:
+def store_collection_field(ctx: Context, res: r.Resource, field: str, element: Any) -> None:
     text = (element.text or "") if element is not None else ""
     if isinstance(res, r.CalendarCollection):
         calendars.update_calendar(ctx.db, access=res.access, **{field: text})
@@ -170,7 +168,7 @@ class CurrentUserPrincipal(Property):
     name = tag(DAV, "current-user-principal")
 
     def value(self, ctx: Context, res: r.Resource) -> Value:
-        return _principal_href(ctx)
+        return principal_href(ctx)
 
 
 class PrincipalURL(Property):
@@ -179,7 +177,7 @@ class PrincipalURL(Property):
     name = tag(DAV, "principal-URL")
 
     def value(self, ctx: Context, res: r.Resource) -> Value:
-        return _principal_href(ctx) if isinstance(res, r.Principal) else None
+        return principal_href(ctx) if isinstance(res, r.Principal) else None
 
 
 class PrincipalCollectionSet(Property):
@@ -201,41 +199,8 @@ class Owner(Property):
             owner = res.access.calendar.owner_email
             return [xml.href(r.href_of("principals", owner, collection=True))]
         if isinstance(res, r.AddressBookCollection | r.CalendarHome | r.AddressBookHome):
-            return _principal_href(ctx)
+            return principal_href(ctx)
         return None
-
-
-class CalendarHomeSet(Property):
-    """CALDAV:calendar-home-set (RFC 4791 6.2.1)."""
-
-    name = tag(CALDAV, "calendar-home-set")
-
-    def value(self, ctx: Context, res: r.Resource) -> Value:
-        if not isinstance(res, r.Principal):
-            return None
-        return [xml.href(r.href_of("calendars", ctx.user, collection=True))]
-
-
-class AddressBookHomeSet(Property):
-    """CARDDAV:addressbook-home-set (RFC 6352 7.1.1)."""
-
-    name = tag(CARDDAV, "addressbook-home-set")
-
-    def value(self, ctx: Context, res: r.Resource) -> Value:
-        if not isinstance(res, r.Principal):
-            return None
-        return [xml.href(r.href_of("addressbooks", ctx.user, collection=True))]
-
-
-class CalendarUserAddressSet(Property):
-    """CALDAV:calendar-user-address-set (RFC 6638 2.4.1)."""
-
-    name = tag(CALDAV, "calendar-user-address-set")
-
-    def value(self, ctx: Context, res: r.Resource) -> Value:
-        if not isinstance(res, r.Principal):
-            return None
-        return [xml.href(f"mailto:{ctx.user}"), *_principal_href(ctx)]
 
 
 class SupportedReportSet(Property):
@@ -309,125 +274,8 @@ def _calendar_access(res: r.CalendarCollection | r.CalendarItem) -> calendars.Ca
     return res.access if isinstance(res, r.CalendarCollection) else res.collection.access
 
 
-class CalendarDescription(Property):
-    """CALDAV:calendar-description (RFC 4791 5.2.1)."""
-
-    name = tag(CALDAV, "calendar-description")
-
-    def value(self, ctx: Context, res: r.Resource) -> Value:
-        return res.access.calendar.description if isinstance(res, r.CalendarCollection) else None
-
-    def store(self, ctx: Context, res: r.Resource, element: Element | None) -> None:
-        _store_collection_field(ctx, res, "description", element)
-
-
-class CalendarTimezone(Property):
-    """CALDAV:calendar-timezone (RFC 4791 5.2.2)."""
-
-    name = tag(CALDAV, "calendar-timezone")
-
-    def value(self, ctx: Context, res: r.Resource) -> Value:
-        if isinstance(res, r.CalendarCollection) and res.access.calendar.timezone:
-            return res.access.calendar.timezone
-        return None
-
-    def store(self, ctx: Context, res: r.Resource, element: Element | None) -> None:
-        _store_collection_field(ctx, res, "timezone", element)
-
-
-class CalendarColor(Property):
-    """ICAL:calendar-color (Apple's extension, used by DAVx5, iOS and Thunderbird)."""
-
-    name = tag(APPLE, "calendar-color")
-
-    def value(self, ctx: Context, res: r.Resource) -> Value:
-        if isinstance(res, r.CalendarCollection) and res.access.calendar.color:
-            return res.access.calendar.color
-        return None
-
-    def store(self, ctx: Context, res: r.Resource, element: Element | None) -> None:
-        _store_collection_field(ctx, res, "color", element)
-
-
-class SupportedCalendarComponentSet(Property):
-    """CALDAV:supported-calendar-component-set (RFC 4791 5.2.3)."""
-
-    name = tag(CALDAV, "supported-calendar-component-set")
-
-    def value(self, ctx: Context, res: r.Resource) -> Value:
-        if not isinstance(res, r.CalendarCollection):
-            return None
-        return [_comp(name) for name in res.access.components]
-
-
-def _comp(name: str) -> Element:
-    comp = el(tag(CALDAV, "comp"))
-    comp.set("name", name)
-    return comp
-
-
-class SupportedCalendarData(Property):
-    """CALDAV:supported-calendar-data (RFC 4791 5.2.4)."""
-
-    name = tag(CALDAV, "supported-calendar-data")
-
-    def value(self, ctx: Context, res: r.Resource) -> Value:
-        if not isinstance(res, r.CalendarCollection):
-            return None
-        data = el(tag(CALDAV, "calendar-data"))
-        data.set("content-type", "text/calendar")
-        data.set("version", "2.0")
-        return [data]
-
-
-class MaxResourceSize(Property):
-    """CALDAV:max-resource-size (RFC 4791 5.2.5) and CARDDAV:max-resource-size (RFC 6352 6.2.3)."""
-
-    name = tag(CALDAV, "max-resource-size")
-
-    def value(self, ctx: Context, res: r.Resource) -> Value:
-        return str(MAX_OBJECT_BYTES) if isinstance(res, r.CalendarCollection) else None
-
-
-class AddressBookMaxResourceSize(Property):
-    """CARDDAV:max-resource-size (RFC 6352 6.2.3)."""
-
-    name = tag(CARDDAV, "max-resource-size")
-
-    def value(self, ctx: Context, res: r.Resource) -> Value:
-        return str(MAX_CARD_BYTES) if isinstance(res, r.AddressBookCollection) else None
-
-
-class AddressBookDescription(Property):
-    """CARDDAV:addressbook-description (RFC 6352 6.2.1)."""
-
-    name = tag(CARDDAV, "addressbook-description")
-
-    def value(self, ctx: Context, res: r.Resource) -> Value:
-        if isinstance(res, r.AddressBookCollection):
-            return res.book.description
-        return "The organization's address list" if isinstance(res, r.DirectoryBook) else None
-
-    def store(self, ctx: Context, res: r.Resource, element: Element | None) -> None:
-        _store_collection_field(ctx, res, "description", element)
-
-
-class SupportedAddressData(Property):
-    """CARDDAV:supported-address-data (RFC 6352 6.2.2)."""
-
-    name = tag(CARDDAV, "supported-address-data")
-
-    def value(self, ctx: Context, res: r.Resource) -> Value:
-        if not isinstance(res, r.AddressBookCollection | r.DirectoryBook):
-            return None
-        types = []
-        for version in ("3.0", "4.0"):
-            data = el(tag(CARDDAV, "address-data-type"))
-            data.set("content-type", "text/vcard")
-            data.set("version", version)
-            types.append(data)
-        return types
-
+# CalDAV and CardDAV properties subclass Property above; imported here to register them.
+from app.dav import caldav_properties, carddav_properties  # noqa: E402
 
 PROPERTIES: dict[str, Property] = {
     p.name: p
@@ -442,22 +290,12 @@ PROPERTIES: dict[str, Property] = {
         PrincipalURL(),
         PrincipalCollectionSet(),
         Owner(),
-        CalendarHomeSet(),
-        AddressBookHomeSet(),
-        CalendarUserAddressSet(),
         SupportedReportSet(),
         SyncToken(),
         GetCTag(),
         CurrentUserPrivilegeSet(),
-        CalendarDescription(),
-        CalendarTimezone(),
-        CalendarColor(),
-        SupportedCalendarComponentSet(),
-        SupportedCalendarData(),
-        MaxResourceSize(),
-        AddressBookMaxResourceSize(),
-        AddressBookDescription(),
-        SupportedAddressData(),
+        *caldav_properties.CALDAV_PROPERTIES,
+        *carddav_properties.CARDDAV_PROPERTIES,
     )
 }
 
@@ -477,6 +315,20 @@ def property_element(ctx: Context, res: r.Resource, name: str) -> Element | None
         for item in value:
             element.append(item)
     return element
+
+
+def property_xml(ctx: Context, res: r.Resource, name: str) -> str | None:
+    """The filled property as XML text, or ``None`` if the resource does not have it."""
+    prop = PROPERTIES.get(name)
+    if prop is None:
+        return None
+    value = prop.value(ctx, res)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return xml.text_element(name, value)
+    start, end = xml.open_tag(name)
+    return f"{start}>{''.join(xml.render(v) for v in value)}{end}"
 
 
 def allprop_names() -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from app.calendar import query as calendar_query_service
 from app.calendar import service as calendars
@@ -31,8 +32,8 @@ def _requested(root: Element) -> tuple[list[str] | None, bool]:
     return None, False
 
 
-def _answer(responses: list[Element], sync_token: str | None = None) -> tuple[str, bytes]:
-    return XML_TYPE, xml.serialize(multistatus(responses, sync_token))
+def _answer(responses: list[str | Element], sync_token: str | None = None) -> tuple[str, bytes]:
+    return XML_TYPE, multistatus(responses, sync_token)
 
 
 def _calendar_data_extra(root: Element, ctx: props.Context) -> Extra:
@@ -41,7 +42,7 @@ def _calendar_data_extra(root: Element, ctx: props.Context) -> Extra:
     expand = xml.child(request, tag(CALDAV, "expand"))
     time_range = filters.time_range(expand) if expand is not None else None
 
-    def extra(res: r.Resource, name: str) -> Element | None:
+    def extra(res: r.Resource, name: str) -> str | None:
         if name != tag(CALDAV, "calendar-data") or not isinstance(res, r.CalendarItem):
             return None
         if res.obj is None:
@@ -50,18 +51,18 @@ def _calendar_data_extra(root: Element, ctx: props.Context) -> Extra:
         if time_range is not None:
             zone = calendars.floating_zone(res.collection.access.calendar)
             text = calendar_query_service.expand(text, time_range=time_range, zone=zone)
-        return el(name, text)
+        return text
 
     return extra
 
 
-def _address_data_extra(res: r.Resource, name: str) -> Element | None:
+def _address_data_extra(res: r.Resource, name: str) -> str | None:
     if name != tag(CARDDAV, "address-data"):
         return None
     if isinstance(res, r.ContactItem) and res.card is not None:
-        return el(name, res.card.vcard)
+        return res.card.vcard
     if isinstance(res, r.DirectoryItem):
-        return el(name, res.card.vcard)
+        return res.card.vcard
     return None
 
 
@@ -90,21 +91,42 @@ def calendar_query(ctx: props.Context, res: r.Resource, root: Element) -> tuple[
 def _multiget(
     ctx: props.Context, res: r.Resource, root: Element, extra: Extra, kinds: tuple[type, ...]
 ) -> tuple[str, bytes]:
+    """Resolve each collection once and fetch its requested items in one query."""
     names, names_only = _requested(root)
-    responses = []
+    wanted: list[tuple[str, tuple[str, ...] | None, str]] = []
     for element in xml.children(root, tag(DAV, "href")):
         target = (element.text or "").strip()
-        path = target.split("://", 1)[-1]
-        path = path[path.index("/") :] if "://" in target and "/" in path else path
+        path = urlsplit(target).path if "://" in target else target
         try:
-            item = r.resolve(ctx.db, user=ctx.user, segments=r.split_path(path))
+            segments = r.split_path(path)
         except DavError:
-            item = None
-        if item is None or not isinstance(item, kinds) or props.item_etag(item) is None:
+            segments = []
+        if len(segments) == 4:
+            wanted.append((target, tuple(segments[:3]), segments[3]))
+        else:
+            wanted.append((target, None, ""))
+    items: dict[tuple[tuple[str, ...], str], r.Resource] = {}
+    for place in {k for _t, k, _n in wanted if k is not None}:
+        collection = r.resolve(ctx.db, user=ctx.user, segments=list(place))
+        requested = [n for _t, k, n in wanted if k == place]
+        for member in r.members(ctx.db, collection, names=requested) if collection else []:
+            items[(place, _member_name(member))] = member
+    responses: list[str | Element] = []
+    for target, key, name in wanted:
+        item = items.get((key, name)) if key is not None else None
+        if item is None or not isinstance(item, kinds):
             responses.append(status_response(target, 404))
-            continue
-        responses.append(propstat_response(ctx, item, names, names_only=names_only, extra=extra))
+        else:
+            responses.append(
+                propstat_response(ctx, item, names, names_only=names_only, extra=extra)
+            )
     return _answer(responses)
+
+
+def _member_name(member: r.Resource) -> str:
+    if isinstance(member, r.CalendarItem | r.ContactItem):
+        return member.name
+    return member.card.name if isinstance(member, r.DirectoryItem) else ""
 
 
 def calendar_multiget(ctx: props.Context, res: r.Resource, root: Element) -> tuple[str, bytes]:
@@ -204,6 +226,18 @@ def sync_collection(ctx: props.Context, res: r.Resource, root: Element) -> tuple
             precondition="supported-report",
         )
     revision = _token_revision(token, key, collection_id)
+    if revision == 0:  # initial sync: every member, no need to read the change log
+        current = (
+            res.access.calendar.revision
+            if isinstance(res, r.CalendarCollection)
+            else res.book.revision
+        )
+        extra = _calendar_data_extra(root, ctx) if key == "cal" else _address_data_extra
+        responses = [
+            propstat_response(ctx, m, names, names_only=names_only, extra=extra)
+            for m in r.members(ctx.db, res, with_data=_wants_data(names))
+        ]
+        return _answer(responses, props.SYNC_TOKEN_PREFIX + f"{key}-{collection_id}-{current}")
     try:
         changes = (
             calendars.changes_since(ctx.db, calendar=res.access.calendar, revision=revision)
@@ -214,12 +248,8 @@ def sync_collection(ctx: props.Context, res: r.Resource, root: Element) -> tuple
         raise DavError(
             403, "The sync token is not valid.", precondition="valid-sync-token"
         ) from exc
-    if revision == 0:
-        changed = r.members(ctx.db, res)
-        deleted: list[str] = []
-    else:
-        changed = [m for m in r.members(ctx.db, res) if _item_name(m) in set(changes.changed)]
-        deleted = changes.deleted
+    changed = r.members(ctx.db, res, names=changes.changed, with_data=_wants_data(names))
+    deleted = changes.deleted
     extra = _calendar_data_extra(root, ctx) if key == "cal" else _address_data_extra
     responses = [
         propstat_response(ctx, m, names, names_only=names_only, extra=extra) for m in changed
@@ -229,8 +259,8 @@ def sync_collection(ctx: props.Context, res: r.Resource, root: Element) -> tuple
     return _answer(responses, props.SYNC_TOKEN_PREFIX + f"{key}-{collection_id}-{changes.revision}")
 
 
-def _item_name(res: r.Resource) -> str | None:
-    return res.name if isinstance(res, r.CalendarItem | r.ContactItem) else None
+def _wants_data(names: list[str] | None) -> bool:
+    return names is None or tag(CALDAV, "calendar-data") in names
 
 
 def _token_revision(token: str, key: str, collection_id: int) -> int:

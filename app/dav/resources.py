@@ -13,6 +13,7 @@ Paths are split before percent-decoding, so an encoded slash never becomes a sep
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
@@ -58,6 +59,11 @@ class CalendarCollection:
     access: calendars.CalendarAccess
     home: str
 
+    @functools.cached_property
+    def href(self) -> str:
+        """Its URL path (computed once: a listing prefixes every member with it)."""
+        return href_of("calendars", self.home, self.access.slug, collection=True)
+
 
 @dataclass
 class CalendarItem:
@@ -65,7 +71,7 @@ class CalendarItem:
 
     collection: CalendarCollection
     name: str
-    obj: CalendarObject | None
+    obj: CalendarObject | calendars.StoredObject | None
 
 
 @dataclass
@@ -81,6 +87,11 @@ class AddressBookCollection:
 
     book: AddressBook
     home: str
+
+    @functools.cached_property
+    def href(self) -> str:
+        """Its URL path (computed once: a listing prefixes every member with it)."""
+        return href_of("addressbooks", self.home, self.book.slug, collection=True)
 
 
 @dataclass
@@ -218,32 +229,37 @@ def href(resource: Resource) -> str:
             return href_of("principals", email, collection=True)
         case CalendarHome(email=email):
             return href_of("calendars", email, collection=True)
-        case CalendarCollection(access=access, home=home):
-            return href_of("calendars", home, access.slug, collection=True)
+        case CalendarCollection():
+            return resource.href
         case CalendarItem(collection=coll, name=name):
-            return href_of("calendars", coll.home, coll.access.slug, name)
+            return coll.href + quote(name, safe="@+")
         case AddressBookHome(email=email):
             return href_of("addressbooks", email, collection=True)
-        case AddressBookCollection(book=book, home=home):
-            return href_of("addressbooks", home, book.slug, collection=True)
+        case AddressBookCollection():
+            return resource.href
         case DirectoryBook(email=email):
             return href_of("addressbooks", email, contacts.DIRECTORY_SLUG, collection=True)
         case ContactItem(collection=coll, name=name):
-            return href_of("addressbooks", coll.home, coll.book.slug, name)
+            return coll.href + quote(name, safe="@+")
         case DirectoryItem(book=book, card=card):
             return href_of("addressbooks", book.email, contacts.DIRECTORY_SLUG, card.name)
     raise AssertionError(resource)
 
 
-def members(db: Session, resource: Resource) -> list[Resource]:
-    """The children of a collection (PROPFIND depth 1)."""
+def members(
+    db: Session, resource: Resource, names: list[str] | None = None, *, with_data: bool = True
+) -> list[Resource]:
+    """The children of a collection (PROPFIND depth 1), or only those with the given names;
+    ``with_data=False`` skips reading calendar text nobody asked for."""
     match resource:
         case Root():
             return []
         case CalendarHome(email=email):
             return [CalendarCollection(a, email) for a in calendars.list_calendars(db, email=email)]
         case CalendarCollection():
-            objects = calendars.list_objects(db, calendar=resource.access.calendar)
+            objects = calendars.list_objects(
+                db, calendar=resource.access.calendar, names=names, with_data=with_data
+            )
             return [CalendarItem(resource, o.name, o) for o in objects]
         case AddressBookHome(email=email):
             books: list[Resource] = [
@@ -252,8 +268,11 @@ def members(db: Session, resource: Resource) -> list[Resource]:
             ]
             return [*books, DirectoryBook(email)]
         case AddressBookCollection():
-            cards = contacts.list_cards(db, book=resource.book)
+            cards = contacts.list_cards(db, book=resource.book, names=names)
             return [ContactItem(resource, c.name, c) for c in cards]
         case DirectoryBook(email=email):
-            return [DirectoryItem(resource, c) for c in contacts.directory_cards(db, email=email)]
+            colleagues = contacts.directory_cards(db, email=email)
+            return [
+                DirectoryItem(resource, c) for c in colleagues if names is None or c.name in names
+            ]
     return []

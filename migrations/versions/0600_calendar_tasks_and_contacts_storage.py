@@ -2,7 +2,7 @@
 
 Revision ID: 0600
 Revises: 0700
-Create Date: 2026-11-27 18:10:50.205036
+Create Date: 2026-11-27 18:36:15.144017
 """
 
 from collections.abc import Sequence
@@ -94,10 +94,8 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_calendar_object")),
-        sa.UniqueConstraint(
-            "calendar_id", "name", name=op.f("uq_calendar_object_calendar_id_name")
-        ),
-        sa.UniqueConstraint("calendar_id", "uid", name=op.f("uq_calendar_object_calendar_id_uid")),
+        sa.UniqueConstraint("calendar_id", "name", name="uq_calendar_object_name"),
+        sa.UniqueConstraint("calendar_id", "uid", name="uq_calendar_object_uid"),
     )
     op.create_table(
         "calendar_share",
@@ -142,8 +140,8 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_card")),
-        sa.UniqueConstraint("address_book_id", "name", name=op.f("uq_card_address_book_id_name")),
-        sa.UniqueConstraint("address_book_id", "uid", name=op.f("uq_card_address_book_id_uid")),
+        sa.UniqueConstraint("address_book_id", "name", name="uq_card_name"),
+        sa.UniqueConstraint("address_book_id", "uid", name="uq_card_uid"),
     )
     op.create_table(
         "card_change",
@@ -170,6 +168,7 @@ def upgrade() -> None:
         sa.Column("object_id", sa.Integer(), nullable=False),
         sa.Column("start", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("end", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("long_span", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["object_id"],
             ["calendar_object.id"],
@@ -183,7 +182,9 @@ def upgrade() -> None:
             batch_op.f("ix_calendar_occurrence_object_id"), ["object_id"], unique=False
         )
         batch_op.create_index(
-            "ix_calendar_occurrence_range", ["calendar_id", "start", "end"], unique=False
+            "ix_calendar_occurrence_range",
+            ["calendar_id", "long_span", "start", "end"],
+            unique=False,
         )
 
 
