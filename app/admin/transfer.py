@@ -12,6 +12,7 @@ from app.admin import audit
 from app.admin.service import NewAccount, create_account, organization_of
 from app.directory import accounts, rights, service
 from app.directory.models import Account, Organization
+from app.directory.signature import fill_signature_template
 from app.errors import DomainError, Invalid
 
 CSV_COLUMNS = (
@@ -164,19 +165,6 @@ def update_policies(
     return org
 
 
-SIGNATURE_FIELDS = (
-    "display_name",
-    "job_title",
-    "department",
-    "phone_work",
-    "phone_mobile",
-    "email",
-)
-
-
 def render_signature(template: str, account: Account) -> str:
     """The organization's signature for one account: {display_name}, {job_title}, ... filled in."""
-    text = template
-    for name in SIGNATURE_FIELDS:
-        text = text.replace("{" + name + "}", str(getattr(account, name) or ""))
-    return text
+    return fill_signature_template(template, account)

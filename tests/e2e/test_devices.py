@@ -18,7 +18,7 @@ def test_app_password_for_a_phone(browser: Any, live_server: str) -> None:
     page.fill("#email", "carol@example.org")
     page.fill("#password", TEST_PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/mail")
+    page.wait_for_url(f"{live_server}/mail/INBOX")
     page.goto(f"{live_server}/settings")
     page.click("a[href='/settings/devices']")
     page.wait_for_url(f"{live_server}/settings/devices")
