@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, UTCDateTime
+from app.db import Base, UTCDateTime, utcnow
 
 
 class MailFolderState(Base):
@@ -68,3 +68,15 @@ class MailEnvelope(Base):
     # The conversation: the first Message-ID of References (RFC 5256 REFERENCES, simplified).
     thread_root: Mapped[str] = mapped_column(String(998), default="")
     search_text: Mapped[str] = mapped_column(Text, default="")  # normalised, see search.py
+
+
+class MailTrustedSender(Base):
+    """A sender whose remote images and styles one user chose to always load."""
+
+    __tablename__ = "mail_trusted_sender"
+    __table_args__ = (Index("ix_mail_trusted_sender_owner_sender", "owner", "sender", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner: Mapped[str] = mapped_column(String(320))
+    sender: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

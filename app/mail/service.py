@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app.auth.imap_login import ImapEndpoint
 from app.errors import NotFound
 from app.mail.imap import POOL, ImapConnection, MailAccount
-from app.mail.models import MailEnvelope, MailFolderState
+from app.mail.models import MailEnvelope, MailFolderState, MailTrustedSender
 from app.mail.search import query_terms
 from app.mail.sync import sync_folder
 from app.settings import Settings
@@ -367,3 +367,24 @@ def neighbours(
         .limit(1)
     )
     return newer, older
+
+
+def trust_sender(db: Session, *, account: MailAccount, sender: str) -> None:
+    """Always load remote images and styles in mail from ``sender`` (for this user only)."""
+    sender = sender.strip().lower()[:320]
+    if sender and not sender_trusted(db, account=account, sender=sender):
+        db.add(MailTrustedSender(owner=account.email, sender=sender))
+        db.flush()
+
+
+def sender_trusted(db: Session, *, account: MailAccount, sender: str) -> bool:
+    """True when the user chose to always load remote content from ``sender``."""
+    return (
+        db.scalar(
+            select(MailTrustedSender.id).where(
+                MailTrustedSender.owner == account.email,
+                MailTrustedSender.sender == sender.strip().lower(),
+            )
+        )
+        is not None
+    )

@@ -201,6 +201,22 @@ def manage_folder(
     return RedirectResponse(mail_url(destination), status_code=303)
 
 
+@router.post("/mail/-/trust-sender")
+def trust_sender(
+    page: UserPageDep,
+    folder: Annotated[str, Form(max_length=1000)],
+    uid: Annotated[int, Form(gt=0)],
+) -> Response:
+    """Always show remote images from this message's sender, then show the message again."""
+    account = account_of(page)
+    envelope = service.cached_envelope(page.db, account=account, folder=folder, uid=uid)
+    if envelope is None:
+        raise NotFound("This message does not exist any more.")
+    service.trust_sender(page.db, account=account, sender=envelope.sender_address)
+    page.db.commit()
+    return RedirectResponse(mail_url(folder, uid), status_code=303)
+
+
 @router.get("/mail/-/events")
 async def live_events(
     request: Request, page: UserPageDep, folder: Annotated[str, Query(max_length=1000)] = "INBOX"
@@ -313,6 +329,11 @@ def folder_or_message(
         context["neighbours"] = service.neighbours(
             page.db, account=account, folder=folder, envelope=opened.envelope
         )
+        trusted = service.sender_trusted(
+            page.db, account=account, sender=opened.envelope.sender_address
+        )
+        context["trusted_sender"] = trusted
+        remote = remote or int(trusted)
         context["thread"] = service.conversation(page.db, account=account, envelope=opened.envelope)
         return _render(
             page,
@@ -345,6 +366,7 @@ def _render(page: Page, template: str, status_code: int = 200, **context: Any) -
     defaults.update(body_search=False, notice_kind="ok", remote=False, text_html="")
     defaults["neighbours"] = (None, None)
     defaults["thread"] = []
+    defaults["trusted_sender"] = False
     context = {**defaults, **context}
     return page.render(
         template,
