@@ -26,6 +26,8 @@ from app.web.i18n import N_
 
 router = APIRouter()
 LIVE_WAIT_SECONDS = 10.0
+# Raster images only: an SVG or HTML "image" could carry script.
+PREVIEW_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 
 ROLE_LABELS = {
     "inbox": N_("Inbox"),
@@ -267,12 +269,14 @@ def download_part(
     folder: Annotated[str, Query(max_length=1000)],
     uid: Annotated[int, Query(gt=0)],
     part: Annotated[int, Query(ge=0, lt=1000)],
+    preview: int = 0,
 ) -> Response:
-    """An attachment, always as a download (never rendered by the browser)."""
+    """An attachment as a download; raster images may be shown inline as a preview."""
     item, data = reader.attachment(
         page.db, account=account_of(page), folder=folder, uid=uid, index=part
     )
-    return _download(data, item.filename, item.content_type)
+    inline = bool(preview) and item.content_type in PREVIEW_TYPES
+    return _download(data, item.filename, item.content_type, inline=inline)
 
 
 @router.get("/mail/-/source")
@@ -286,10 +290,11 @@ def download_source(
     return _download(raw, f"message-{uid}.eml", "message/rfc822")
 
 
-def _download(data: bytes, filename: str, content_type: str) -> Response:
+def _download(data: bytes, filename: str, content_type: str, *, inline: bool = False) -> Response:
     name = safe_filename(filename)
     ascii_name = name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
-    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+    kind = "inline" if inline else "attachment"
+    disposition = f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
     return Response(
         data,
         media_type=content_type,
