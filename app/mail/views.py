@@ -8,7 +8,9 @@ folder path never starts with ``-/`` on our servers' namespaces).
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
+from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -17,7 +19,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response, Stream
 
 from app.auth import service as auth
 from app.errors import DomainError, Invalid, NotFound
-from app.mail import actions, folders, live, reader, service
+from app.mail import actions, finder, folders, live, reader, service
 from app.mail.imap import MailAccount
 from app.mail.mime import safe_filename
 from app.mail.sanitize import body_csp, body_document, linkify_text
@@ -92,24 +94,45 @@ def mail_home(page: UserPageDep) -> Response:
 def search(
     page: UserPageDep,
     q: Annotated[str, Query(max_length=500)] = "",
+    text: Annotated[str, Query(max_length=500)] = "",
     body: Annotated[str, Query(max_length=10)] = "",
-    folder: Annotated[str, Query(max_length=1000)] = "INBOX",
+    folder: Annotated[str, Query(max_length=1000)] = "",
+    since: date | None = None,
+    until: date | None = None,
+    attachments: Annotated[str, Query(max_length=5)] = "",
+    unread: Annotated[str, Query(max_length=5)] = "",
+    flagged: Annotated[str, Query(max_length=5)] = "",
+    page_number: Annotated[int, Query(alias="page", ge=1, le=10_000)] = 1,
 ) -> Response:
-    """Quick search over the cache, or a body search through the server's index."""
+    """Search: words in sender, recipients and subject from the cache; text in the body via
+    the server's full-text index (``text``, or ``q`` with ``body=1``); dates, flags,
+    attachments; one folder or all."""
     account = account_of(page)
     tree = service.folder_tree(account=account)
-    if body:
-        hits = service.body_search(page.db, account=account, folder=folder, query=q)
-    else:
-        hits = service.quick_search(page.db, account=account, query=q)
+    criteria = finder.SearchCriteria(
+        words="" if body else q,
+        body=text or (q if body else ""),
+        folder=folder if tree.find(folder) else "",
+        since=since,
+        until=until,
+        attachments=bool(attachments),
+        unread=bool(unread),
+        flagged=bool(flagged),
+        page=page_number,
+    )
+    found = finder.search(page.db, account=account, criteria=criteria)
+    query = page.request.url.query
     return _render(
         page,
         "mail/page.html",
         tree=tree,
-        hits=hits,
+        hits=found.hits,
+        found=found,
+        criteria=criteria,
         query=q,
         body_search=bool(body),
-        current=folder,
+        current=criteria.folder or "INBOX",
+        page_query=re.sub(r"(^|&)page=\d+", "", query).lstrip("&"),
     )
 
 
@@ -372,6 +395,7 @@ def _render(page: Page, template: str, status_code: int = 200, **context: Any) -
     defaults["neighbours"] = (None, None)
     defaults["thread"] = []
     defaults["trusted_sender"] = False
+    defaults["criteria"] = None
     context = {**defaults, **context}
     return page.render(
         template,
