@@ -7,13 +7,14 @@ folder path never starts with ``-/`` on our servers' namespaces).
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
@@ -28,6 +29,7 @@ from app.web.i18n import N_
 
 router = APIRouter()
 LIVE_WAIT_SECONDS = 10.0
+LIVE_STREAMS = anyio.CapacityLimiter(200)
 # Raster images only: an SVG or HTML "image" could carry script.
 PREVIEW_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 
@@ -248,19 +250,26 @@ async def live_events(
 ) -> Response:
     """Server-Sent Events for one folder: ``changed`` when mail arrives, flags change or
     messages go away, ``unread`` with the inbox's unread count (fed by IMAP IDLE)."""
-    watcher = await asyncio.to_thread(live.FolderWatcher, account_of(page), folder)
+    account = account_of(page)
+
+    async def run(fn: Callable[..., Any], *args: Any) -> Any:
+        # Each stream parks a thread in IDLE: a limiter of its own keeps them from starving
+        # the worker threads every other request needs.
+        return await anyio.to_thread.run_sync(fn, *args, limiter=LIVE_STREAMS)
+
+    watcher = await run(live.FolderWatcher, account, folder)
 
     async def stream() -> AsyncIterator[str]:
         try:
-            yield f"retry: 5000\nevent: unread\ndata: {await asyncio.to_thread(watcher.unread)}\n\n"
+            yield f"retry: 5000\nevent: unread\ndata: {await run(watcher.unread)}\n\n"
             while not await request.is_disconnected():
-                if await asyncio.to_thread(watcher.wait, LIVE_WAIT_SECONDS):
-                    unread = await asyncio.to_thread(watcher.unread)
+                if await run(watcher.wait, LIVE_WAIT_SECONDS):
+                    unread = await run(watcher.unread)
                     yield f"event: changed\ndata: {unread}\n\nevent: unread\ndata: {unread}\n\n"
                 else:
                     yield ": still here\n\n"
         finally:
-            await asyncio.to_thread(watcher.close)
+            await run(watcher.close)
 
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
