@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 from starlette.testclient import TestClient
 
@@ -194,3 +195,17 @@ def test_conversation_view_groups_replies(
     assert '<span class="thread-size"' in grouped
     opened = client.get("/mail/INBOX/3").text
     assert "Messages in this conversation" in opened and 'href="/mail/INBOX/1"' in opened
+
+
+def test_quota_bar_shows_usage(
+    client: TestClient, mailstack: MailStackInfo, settings: Settings
+) -> None:
+    address = f"quota{uuid.uuid4().hex[:8]}@example.com"
+    mailstack.stack.add_user(address, TEST_PASSWORD, quota="10M")
+    deliver(settings, address, make_message(to=address, body="x" * 2_000_000))
+    _signed_in(client, address)
+    page = client.get("/mail/INBOX").text
+    meter = re.search(r'<meter min="0" max="(\d+)" value="(\d+)">', page)
+    assert meter is not None
+    assert int(meter.group(1)) == 10 * 1024 and int(meter.group(2)) >= 1900
+    assert "1 MB of 10 MB used" in page
