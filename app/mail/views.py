@@ -53,16 +53,16 @@ FILTER_LABELS = {
     "attachments": N_("With attachments"),
 }
 DONE_MESSAGES = {
-    "read": N_("%(count)s messages marked as read."),
-    "unread": N_("%(count)s messages marked as unread."),
-    "flag": N_("%(count)s messages flagged."),
-    "unflag": N_("%(count)s messages unflagged."),
-    "move": N_("%(count)s messages moved to %(folder)s."),
-    "copy": N_("%(count)s messages copied to %(folder)s."),
-    "delete": N_("%(count)s messages moved to %(folder)s."),
-    "archive": N_("%(count)s messages archived."),
-    "spam": N_("%(count)s messages reported as spam."),
-    "destroy": N_("%(count)s messages deleted for good."),
+    "read": N_("Marked as read: %(count)s."),
+    "unread": N_("Marked as unread: %(count)s."),
+    "flag": N_("Flagged: %(count)s."),
+    "unflag": N_("Flag removed: %(count)s."),
+    "move": N_("Moved to %(folder)s: %(count)s."),
+    "copy": N_("Copied to %(folder)s: %(count)s."),
+    "delete": N_("Moved to %(folder)s: %(count)s."),
+    "archive": N_("Archived: %(count)s."),
+    "spam": N_("Reported as spam: %(count)s."),
+    "destroy": N_("Deleted for good: %(count)s."),
 }
 
 

@@ -74,7 +74,7 @@ def test_every_bulk_action_reaches_the_server(
     checker.select_folder("INBOX", readonly=True)
 
     response = _act(client, "INBOX", [1, 2], "read")
-    assert "2 messages marked as read." in response.text  # type: ignore[attr-defined]
+    assert "Marked as read: 2." in response.text  # type: ignore[attr-defined]
     assert {u: f for u, f in checker.get_flags([1, 2]).items()} == {
         1: (b"\\Seen",),
         2: (b"\\Seen",),
@@ -102,7 +102,7 @@ def test_every_bulk_action_reaches_the_server(
 
     # Deleting in Trash removes for good.
     response = _act(client, "Trash", [1], "delete")
-    assert "1 messages deleted for good." in response.text  # type: ignore[attr-defined]
+    assert "Deleted for good: 1." in response.text  # type: ignore[attr-defined]
     assert checker.folder_status("Trash", ["MESSAGES"])[b"MESSAGES"] == 0
     checker.logout()
 
@@ -156,11 +156,11 @@ def test_select_all_in_folder_acts_on_messages_not_shown(
     for n in range(60):
         other.append("INBOX", make_message(to=mailbox, subject=f"bulk {n}"))
     _signed_in(client, mailbox)
-    assert "All 60 messages in this folder" in client.get("/mail/INBOX").text
+    assert "All messages in this folder (60)" in client.get("/mail/INBOX").text
     token = csrf_token(client, "/mail/INBOX")
     data = {"csrf_token": token, "folder": "INBOX", "action": "read", "everything": "1"}
     response = client.post("/mail/-/actions", data=data, follow_redirects=True)
-    assert "60 messages marked as read." in response.text
+    assert "Marked as read: 60." in response.text
     other.select_folder("INBOX", readonly=True)
     assert other.search("UNSEEN") == []
     other.logout()
