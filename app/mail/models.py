@@ -36,10 +36,12 @@ class MailEnvelope(Base):
     __tablename__ = "mail_envelope"
     __table_args__ = (
         Index("ix_mail_envelope_folder_uid", "folder_id", "uid", unique=True),
-        Index("ix_mail_envelope_folder_date", "folder_id", "date"),
-        Index("ix_mail_envelope_folder_size", "folder_id", "size"),
-        Index("ix_mail_envelope_folder_sender", "folder_id", "sender_sort"),
-        Index("ix_mail_envelope_folder_subject", "folder_id", "subject_sort"),
+        # The UID ends every sort index: lists order by (column, uid), so a page is an index
+        # range scan, never a sort of the whole folder.
+        Index("ix_mail_envelope_folder_date", "folder_id", "date", "uid"),
+        Index("ix_mail_envelope_folder_size", "folder_id", "size", "uid"),
+        Index("ix_mail_envelope_folder_sender", "folder_id", "sender_sort", "uid"),
+        Index("ix_mail_envelope_folder_subject", "folder_id", "subject_sort", "uid"),
         Index("ix_mail_envelope_folder_thread", "folder_id", "thread_root"),
     )
 

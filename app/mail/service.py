@@ -180,7 +180,9 @@ def open_folder(
     the list is ordered by the conversations' latest activity.
     """
     state = refresh_folder(db, account=account, folder=folder)
-    conditions = [MailEnvelope.folder_id == state.id, MailEnvelope.owner == account.email]
+    # ``state`` was looked up by owner, so its id already scopes the rows to this user; a
+    # second test on the owner column would turn index-only scans into row lookups.
+    conditions = [MailEnvelope.folder_id == state.id]
     conditions += [_FILTER_CONDITIONS[f] for f in filters if f in _FILTER_CONDITIONS]
     where = and_(*conditions)
     if conversations:
@@ -189,14 +191,25 @@ def open_folder(
     page = max(1, min(page, max(1, -(-total // PAGE_SIZE))))
     column = SORT_COLUMNS[sort]
     order = (column.desc(), MailEnvelope.uid.desc()) if descending else (column, MailEnvelope.uid)
-    rows = db.scalars(
-        select(MailEnvelope)
+    # Two steps: the page's UIDs from the covering sort index (deep offsets stay cheap),
+    # then only those rows.
+    uids = db.scalars(
+        select(MailEnvelope.uid)
         .where(where)
         .order_by(*order)
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE)
     ).all()
-    return MessagePage(folder, list(rows), total, page, sort, descending, filters)
+    by_uid = {
+        row.uid: row
+        for row in db.scalars(
+            select(MailEnvelope).where(
+                MailEnvelope.folder_id == state.id, MailEnvelope.uid.in_(list(uids))
+            )
+        )
+    }
+    rows = [by_uid[uid] for uid in uids if uid in by_uid]
+    return MessagePage(folder, rows, total, page, sort, descending, filters)
 
 
 def _conversation_page(

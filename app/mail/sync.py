@@ -83,6 +83,21 @@ def _cached_uids(db: Session, state: MailFolderState) -> set[int]:
     return set(db.scalars(select(MailEnvelope.uid).where(MailEnvelope.folder_id == state.id)))
 
 
+def _cached_among(db: Session, state: MailFolderState, uids: set[int]) -> set[int]:
+    found: set[int] = set()
+    ordered = sorted(uids)
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
+        found.update(
+            db.scalars(
+                select(MailEnvelope.uid).where(
+                    MailEnvelope.folder_id == state.id, MailEnvelope.uid.in_(chunk)
+                )
+            )
+        )
+    return found
+
+
 def _full_sync(db: Session, conn: ImapConnection, state: MailFolderState) -> None:
     server = set(conn.client.search("ALL"))
     cached = _cached_uids(db, state)  # a first sync that was cut short resumes here
@@ -94,8 +109,9 @@ def _fetch_new(db: Session, conn: ImapConnection, state: MailFolderState, uids: 
     items = [*FETCH_ITEMS, "MODSEQ"] if conn.condstore else list(FETCH_ITEMS)
     for start in range(0, len(uids), BATCH):
         batch = uids[start : start + BATCH]
+        wanted = set(batch)
         fetched, _ = conn.fetch_range(compress_uids(batch), items)
-        rows = [_row(state, uid, data) for uid, data in fetched.items() if uid in set(batch)]
+        rows = [_row(state, uid, data) for uid, data in fetched.items() if uid in wanted]
         if rows:
             db.execute(insert(MailEnvelope), rows)
         db.flush()
@@ -121,8 +137,8 @@ def _changes_since(
     if conn.qresync:
         modifiers.append("VANISHED")
     changed, vanished = conn.fetch_range("1:*", ["UID", "FLAGS"], modifiers)
-    cached = _cached_uids(db, state)
-    _forget(db, state, set(vanished) & cached)
+    cached = _cached_among(db, state, set(changed))  # not the whole folder: it may be huge
+    _forget(db, state, vanished)
     _update_flags(db, state, {uid: d for uid, d in changed.items() if uid in cached})
     _fetch_new(db, conn, state, sorted(set(changed) - cached, reverse=True))
     if not conn.qresync:
