@@ -43,8 +43,10 @@ def folder_state(db: Session, *, owner: str, folder: str) -> MailFolderState | N
 def sync_folder(db: Session, *, conn: ImapConnection, owner: str, folder: str) -> MailFolderState:
     """Select ``folder`` and make its cached envelopes match the server; returns its state."""
     with _folder_lock(owner, folder):
-        selected = conn.select(folder)
         state = folder_state(db, owner=owner, folder=folder)
+        if state is not None and _status_unchanged(conn, state, folder):
+            return state  # nothing changed: no SELECT needed
+        selected = conn.select(folder)
         if state is not None and state.uidvalidity != selected.uidvalidity:
             # The UIDs now name other messages: rebuild from scratch.
             db.execute(delete(MailEnvelope).where(MailEnvelope.folder_id == state.id))
@@ -71,6 +73,23 @@ def sync_folder(db: Session, *, conn: ImapConnection, owner: str, folder: str) -
         state.synced_at = utcnow()
         db.flush()
         return state
+
+
+def _status_unchanged(conn: ImapConnection, state: MailFolderState, folder: str) -> bool:
+    """One STATUS round trip (RFC 7162 3.1.4): is the cached folder still current?"""
+    if not state.complete or not conn.condstore or state.highestmodseq is None:
+        return False
+    if not conn.has("UNSELECT"):
+        return False  # cannot leave the selected folder cleanly: SELECT it instead
+    if conn.selected is not None:
+        # STATUS of the selected folder reports this session's stale view (RFC 9051 6.3.11).
+        conn.unselect()
+    status = conn.client.folder_status(folder, ["UIDVALIDITY", "UIDNEXT", "HIGHESTMODSEQ"])
+    return (
+        int(status.get(b"UIDVALIDITY", -1)) == state.uidvalidity
+        and int(status.get(b"UIDNEXT", -1)) == state.uidnext
+        and int(status.get(b"HIGHESTMODSEQ", -1)) == state.highestmodseq
+    )
 
 
 def _unchanged(state: MailFolderState, selected: Selected) -> bool:
