@@ -149,7 +149,7 @@ def test_logout_needs_the_token(client: TestClient) -> None:
     login(client)
     response = client.post("/logout", follow_redirects=False)
     assert response.status_code == 403
-    assert client.get("/mail", follow_redirects=False).status_code == 200
+    assert client.get("/mail/INBOX", follow_redirects=False).status_code == 200
 
 
 def test_cross_site_requests_are_refused_even_with_a_token(client: TestClient) -> None:
