@@ -44,7 +44,7 @@ def sync_folder(db: Session, *, conn: ImapConnection, owner: str, folder: str) -
     """Select ``folder`` and make its cached envelopes match the server; returns its state."""
     with _folder_lock(owner, folder):
         state = folder_state(db, owner=owner, folder=folder)
-        if state is not None and _status_unchanged(conn, state, folder):
+        if state is not None and _still_current(conn, state, folder):
             return state  # nothing changed: no SELECT needed
         selected = conn.select(folder)
         if state is not None and state.uidvalidity != selected.uidvalidity:
@@ -75,21 +75,19 @@ def sync_folder(db: Session, *, conn: ImapConnection, owner: str, folder: str) -
         return state
 
 
-def _status_unchanged(conn: ImapConnection, state: MailFolderState, folder: str) -> bool:
-    """One STATUS round trip (RFC 7162 3.1.4): is the cached folder still current?"""
+def _still_current(conn: ImapConnection, state: MailFolderState, folder: str) -> bool:
+    """True when this connection has ``folder`` selected and a NOOP reports no change.
+
+    A selected folder is kept current by the server: NOOP returns every change since the
+    last command (RFC 9051 6.1.2), so an empty answer means the cache is still exact. This
+    is one cheap round trip; opening a large unselected folder (SELECT or STATUS) is not.
+    """
     if not state.complete or not conn.condstore or state.highestmodseq is None:
         return False
-    if not conn.has("UNSELECT"):
-        return False  # cannot leave the selected folder cleanly: SELECT it instead
-    if conn.selected is not None:
-        # STATUS of the selected folder reports this session's stale view (RFC 9051 6.3.11).
-        conn.unselect()
-    status = conn.client.folder_status(folder, ["UIDVALIDITY", "UIDNEXT", "HIGHESTMODSEQ"])
-    return (
-        int(status.get(b"UIDVALIDITY", -1)) == state.uidvalidity
-        and int(status.get(b"UIDNEXT", -1)) == state.uidnext
-        and int(status.get(b"HIGHESTMODSEQ", -1)) == state.highestmodseq
-    )
+    if conn.selected is None or conn.selected.name != folder:
+        return False
+    _text, responses = conn.client.noop()
+    return not responses
 
 
 def _unchanged(state: MailFolderState, selected: Selected) -> bool:
