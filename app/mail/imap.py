@@ -102,12 +102,6 @@ class ImapConnection:
         )
         return self.selected
 
-    def unselect(self) -> None:
-        """Leave the selected folder without expunging (RFC 3691 UNSELECT; callers check
-        ``has("UNSELECT")`` first, since CLOSE would expunge)."""
-        self.client.unselect_folder()
-        self.selected = None
-
     def fetch_range(
         self, uid_set: str, items: Iterable[str], modifiers: Iterable[str] = ()
     ) -> tuple[dict[int, dict[bytes, Any]], list[int]]:
