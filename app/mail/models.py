@@ -27,6 +27,8 @@ class MailFolderState(Base):
     uidnext: Mapped[int] = mapped_column(BigInteger, default=0)
     highestmodseq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     complete: Mapped[bool] = mapped_column(Boolean, default=False)  # first sync finished
+    # Messages cached, counted once after each change (a COUNT over a huge folder is not free).
+    message_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
     synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 

@@ -187,7 +187,12 @@ def open_folder(
     where = and_(*conditions)
     if conversations:
         return _conversation_page(db, folder, where, page, filters)
-    total = db.scalar(select(func.count()).select_from(MailEnvelope).where(where)) or 0
+    if filters or state.message_count is None:
+        total = db.scalar(select(func.count()).select_from(MailEnvelope).where(where)) or 0
+        if not filters:
+            state.message_count = total
+    else:
+        total = state.message_count
     page = max(1, min(page, max(1, -(-total // PAGE_SIZE))))
     column = SORT_COLUMNS[sort]
     order = (column.desc(), MailEnvelope.uid.desc()) if descending else (column, MailEnvelope.uid)

@@ -67,6 +67,7 @@ def sync_folder(db: Session, *, conn: ImapConnection, owner: str, folder: str) -
             _changes_since(db, conn, state, selected)
         else:
             _compare_all(db, conn, state)
+        state.message_count = None  # recounted on the next list
         state.uidnext = selected.uidnext
         state.highestmodseq = selected.highestmodseq
         state.complete = True
@@ -215,3 +216,4 @@ def apply_flags(
 def forget_messages(db: Session, *, state: MailFolderState, uids: Iterable[int]) -> None:
     """Drop from the cache messages this app just moved or deleted on the server."""
     _forget(db, state, uids)
+    state.message_count = None

@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("uidnext", sa.BigInteger(), nullable=False),
         sa.Column("highestmodseq", sa.BigInteger(), nullable=True),
         sa.Column("complete", sa.Boolean(), nullable=False),
+        sa.Column("message_count", sa.Integer(), nullable=True),
         sa.Column("synced_at", app.db.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_mail_folder_state")),
     )
