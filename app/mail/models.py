@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, UTCDateTime
+from app.db import Base, UTCDateTime, utcnow
 
 
 class MailFolderState(Base):
@@ -27,6 +27,8 @@ class MailFolderState(Base):
     uidnext: Mapped[int] = mapped_column(BigInteger, default=0)
     highestmodseq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     complete: Mapped[bool] = mapped_column(Boolean, default=False)  # first sync finished
+    # Messages cached, counted once after each change (a COUNT over a huge folder is not free).
+    message_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
     synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
@@ -36,10 +38,12 @@ class MailEnvelope(Base):
     __tablename__ = "mail_envelope"
     __table_args__ = (
         Index("ix_mail_envelope_folder_uid", "folder_id", "uid", unique=True),
-        Index("ix_mail_envelope_folder_date", "folder_id", "date"),
-        Index("ix_mail_envelope_folder_size", "folder_id", "size"),
-        Index("ix_mail_envelope_folder_sender", "folder_id", "sender_sort"),
-        Index("ix_mail_envelope_folder_subject", "folder_id", "subject_sort"),
+        # The UID ends every sort index: lists order by (column, uid), so a page is an index
+        # range scan, never a sort of the whole folder.
+        Index("ix_mail_envelope_folder_date", "folder_id", "date", "uid"),
+        Index("ix_mail_envelope_folder_size", "folder_id", "size", "uid"),
+        Index("ix_mail_envelope_folder_sender", "folder_id", "sender_sort", "uid"),
+        Index("ix_mail_envelope_folder_subject", "folder_id", "subject_sort", "uid"),
         Index("ix_mail_envelope_folder_thread", "folder_id", "thread_root"),
     )
 
@@ -127,3 +131,15 @@ class MailPreference(Base):
 
     email: Mapped[str] = mapped_column(String(320), primary_key=True)
     signature_above_quote: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class MailTrustedSender(Base):
+    """A sender whose remote images and styles one user chose to always load."""
+
+    __tablename__ = "mail_trusted_sender"
+    __table_args__ = (Index("ix_mail_trusted_sender_owner_sender", "owner", "sender", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner: Mapped[str] = mapped_column(String(320))
+    sender: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app.auth.imap_login import ImapEndpoint
 from app.errors import NotFound
 from app.mail.imap import POOL, ImapConnection, MailAccount
-from app.mail.models import MailEnvelope, MailFolderState
+from app.mail.models import MailEnvelope, MailFolderState, MailTrustedSender
 from app.mail.search import query_terms
 from app.mail.sync import sync_folder
 from app.settings import Settings
@@ -180,23 +180,41 @@ def open_folder(
     the list is ordered by the conversations' latest activity.
     """
     state = refresh_folder(db, account=account, folder=folder)
-    conditions = [MailEnvelope.folder_id == state.id, MailEnvelope.owner == account.email]
+    # ``state`` was looked up by owner, so its id already scopes the rows to this user; a
+    # second test on the owner column would turn index-only scans into row lookups.
+    conditions = [MailEnvelope.folder_id == state.id]
     conditions += [_FILTER_CONDITIONS[f] for f in filters if f in _FILTER_CONDITIONS]
     where = and_(*conditions)
     if conversations:
         return _conversation_page(db, folder, where, page, filters)
-    total = db.scalar(select(func.count()).select_from(MailEnvelope).where(where)) or 0
+    if filters or state.message_count is None:
+        total = db.scalar(select(func.count()).select_from(MailEnvelope).where(where)) or 0
+        if not filters:
+            state.message_count = total
+    else:
+        total = state.message_count
     page = max(1, min(page, max(1, -(-total // PAGE_SIZE))))
     column = SORT_COLUMNS[sort]
     order = (column.desc(), MailEnvelope.uid.desc()) if descending else (column, MailEnvelope.uid)
-    rows = db.scalars(
-        select(MailEnvelope)
+    # Two steps: the page's UIDs from the covering sort index (deep offsets stay cheap),
+    # then only those rows.
+    uids = db.scalars(
+        select(MailEnvelope.uid)
         .where(where)
         .order_by(*order)
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE)
     ).all()
-    return MessagePage(folder, list(rows), total, page, sort, descending, filters)
+    by_uid = {
+        row.uid: row
+        for row in db.scalars(
+            select(MailEnvelope).where(
+                MailEnvelope.folder_id == state.id, MailEnvelope.uid.in_(list(uids))
+            )
+        )
+    }
+    rows = [by_uid[uid] for uid in uids if uid in by_uid]
+    return MessagePage(folder, rows, total, page, sort, descending, filters)
 
 
 def _conversation_page(
@@ -367,3 +385,24 @@ def neighbours(
         .limit(1)
     )
     return newer, older
+
+
+def trust_sender(db: Session, *, account: MailAccount, sender: str) -> None:
+    """Always load remote images and styles in mail from ``sender`` (for this user only)."""
+    sender = sender.strip().lower()[:320]
+    if sender and not sender_trusted(db, account=account, sender=sender):
+        db.add(MailTrustedSender(owner=account.email, sender=sender))
+        db.flush()
+
+
+def sender_trusted(db: Session, *, account: MailAccount, sender: str) -> bool:
+    """True when the user chose to always load remote content from ``sender``."""
+    return (
+        db.scalar(
+            select(MailTrustedSender.id).where(
+                MailTrustedSender.owner == account.email,
+                MailTrustedSender.sender == sender.strip().lower(),
+            )
+        )
+        is not None
+    )

@@ -43,8 +43,10 @@ def folder_state(db: Session, *, owner: str, folder: str) -> MailFolderState | N
 def sync_folder(db: Session, *, conn: ImapConnection, owner: str, folder: str) -> MailFolderState:
     """Select ``folder`` and make its cached envelopes match the server; returns its state."""
     with _folder_lock(owner, folder):
-        selected = conn.select(folder)
         state = folder_state(db, owner=owner, folder=folder)
+        if state is not None and _still_current(conn, state, folder):
+            return state  # nothing changed: no SELECT needed
+        selected = conn.select(folder)
         if state is not None and state.uidvalidity != selected.uidvalidity:
             # The UIDs now name other messages: rebuild from scratch.
             db.execute(delete(MailEnvelope).where(MailEnvelope.folder_id == state.id))
@@ -65,12 +67,28 @@ def sync_folder(db: Session, *, conn: ImapConnection, owner: str, folder: str) -
             _changes_since(db, conn, state, selected)
         else:
             _compare_all(db, conn, state)
+        state.message_count = None  # recounted on the next list
         state.uidnext = selected.uidnext
         state.highestmodseq = selected.highestmodseq
         state.complete = True
         state.synced_at = utcnow()
         db.flush()
         return state
+
+
+def _still_current(conn: ImapConnection, state: MailFolderState, folder: str) -> bool:
+    """True when this connection has ``folder`` selected and a NOOP reports no change.
+
+    A selected folder is kept current by the server: NOOP returns every change since the
+    last command (RFC 9051 6.1.2), so an empty answer means the cache is still exact. This
+    is one cheap round trip; opening a large unselected folder (SELECT or STATUS) is not.
+    """
+    if not state.complete or not conn.condstore or state.highestmodseq is None:
+        return False
+    if conn.selected is None or conn.selected.name != folder:
+        return False
+    _text, responses = conn.client.noop()
+    return not responses
 
 
 def _unchanged(state: MailFolderState, selected: Selected) -> bool:
@@ -81,6 +99,21 @@ def _unchanged(state: MailFolderState, selected: Selected) -> bool:
 
 def _cached_uids(db: Session, state: MailFolderState) -> set[int]:
     return set(db.scalars(select(MailEnvelope.uid).where(MailEnvelope.folder_id == state.id)))
+
+
+def _cached_among(db: Session, state: MailFolderState, uids: set[int]) -> set[int]:
+    found: set[int] = set()
+    ordered = sorted(uids)
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
+        found.update(
+            db.scalars(
+                select(MailEnvelope.uid).where(
+                    MailEnvelope.folder_id == state.id, MailEnvelope.uid.in_(chunk)
+                )
+            )
+        )
+    return found
 
 
 def _full_sync(db: Session, conn: ImapConnection, state: MailFolderState) -> None:
@@ -94,8 +127,9 @@ def _fetch_new(db: Session, conn: ImapConnection, state: MailFolderState, uids: 
     items = [*FETCH_ITEMS, "MODSEQ"] if conn.condstore else list(FETCH_ITEMS)
     for start in range(0, len(uids), BATCH):
         batch = uids[start : start + BATCH]
+        wanted = set(batch)
         fetched, _ = conn.fetch_range(compress_uids(batch), items)
-        rows = [_row(state, uid, data) for uid, data in fetched.items() if uid in set(batch)]
+        rows = [_row(state, uid, data) for uid, data in fetched.items() if uid in wanted]
         if rows:
             db.execute(insert(MailEnvelope), rows)
         db.flush()
@@ -121,8 +155,8 @@ def _changes_since(
     if conn.qresync:
         modifiers.append("VANISHED")
     changed, vanished = conn.fetch_range("1:*", ["UID", "FLAGS"], modifiers)
-    cached = _cached_uids(db, state)
-    _forget(db, state, set(vanished) & cached)
+    cached = _cached_among(db, state, set(changed))  # not the whole folder: it may be huge
+    _forget(db, state, vanished)
     _update_flags(db, state, {uid: d for uid, d in changed.items() if uid in cached})
     _fetch_new(db, conn, state, sorted(set(changed) - cached, reverse=True))
     if not conn.qresync:
@@ -182,3 +216,4 @@ def apply_flags(
 def forget_messages(db: Session, *, state: MailFolderState, uids: Iterable[int]) -> None:
     """Drop from the cache messages this app just moved or deleted on the server."""
     _forget(db, state, uids)
+    state.message_count = None

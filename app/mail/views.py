@@ -7,17 +7,20 @@ folder path never starts with ``-/`` on our servers' namespaces).
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Callable
+from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from app.auth import service as auth
 from app.errors import DomainError, Invalid, NotFound
-from app.mail import actions, folders, live, reader, service
+from app.mail import actions, finder, folders, live, reader, service
 from app.mail.imap import MailAccount
 from app.mail.mime import safe_filename
 from app.mail.sanitize import body_csp, body_document, linkify_text
@@ -26,6 +29,9 @@ from app.web.i18n import N_
 
 router = APIRouter()
 LIVE_WAIT_SECONDS = 10.0
+LIVE_STREAMS = anyio.CapacityLimiter(200)
+# Raster images only: an SVG or HTML "image" could carry script.
+PREVIEW_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 
 ROLE_LABELS = {
     "inbox": N_("Inbox"),
@@ -47,16 +53,16 @@ FILTER_LABELS = {
     "attachments": N_("With attachments"),
 }
 DONE_MESSAGES = {
-    "read": N_("%(count)s messages marked as read."),
-    "unread": N_("%(count)s messages marked as unread."),
-    "flag": N_("%(count)s messages flagged."),
-    "unflag": N_("%(count)s messages unflagged."),
-    "move": N_("%(count)s messages moved to %(folder)s."),
-    "copy": N_("%(count)s messages copied to %(folder)s."),
-    "delete": N_("%(count)s messages moved to %(folder)s."),
-    "archive": N_("%(count)s messages archived."),
-    "spam": N_("%(count)s messages reported as spam."),
-    "destroy": N_("%(count)s messages deleted for good."),
+    "read": N_("Marked as read: %(count)s."),
+    "unread": N_("Marked as unread: %(count)s."),
+    "flag": N_("Flagged: %(count)s."),
+    "unflag": N_("Flag removed: %(count)s."),
+    "move": N_("Moved to %(folder)s: %(count)s."),
+    "copy": N_("Copied to %(folder)s: %(count)s."),
+    "delete": N_("Moved to %(folder)s: %(count)s."),
+    "archive": N_("Archived: %(count)s."),
+    "spam": N_("Reported as spam: %(count)s."),
+    "destroy": N_("Deleted for good: %(count)s."),
 }
 
 
@@ -90,24 +96,45 @@ def mail_home(page: UserPageDep) -> Response:
 def search(
     page: UserPageDep,
     q: Annotated[str, Query(max_length=500)] = "",
+    text: Annotated[str, Query(max_length=500)] = "",
     body: Annotated[str, Query(max_length=10)] = "",
-    folder: Annotated[str, Query(max_length=1000)] = "INBOX",
+    folder: Annotated[str, Query(max_length=1000)] = "",
+    since: date | None = None,
+    until: date | None = None,
+    attachments: Annotated[str, Query(max_length=5)] = "",
+    unread: Annotated[str, Query(max_length=5)] = "",
+    flagged: Annotated[str, Query(max_length=5)] = "",
+    page_number: Annotated[int, Query(alias="page", ge=1, le=10_000)] = 1,
 ) -> Response:
-    """Quick search over the cache, or a body search through the server's index."""
+    """Search: words in sender, recipients and subject from the cache; text in the body via
+    the server's full-text index (``text``, or ``q`` with ``body=1``); dates, flags,
+    attachments; one folder or all."""
     account = account_of(page)
     tree = service.folder_tree(account=account)
-    if body:
-        hits = service.body_search(page.db, account=account, folder=folder, query=q)
-    else:
-        hits = service.quick_search(page.db, account=account, query=q)
+    criteria = finder.SearchCriteria(
+        words="" if body else q,
+        body=text or (q if body else ""),
+        folder=folder if tree.find(folder) else "",
+        since=since,
+        until=until,
+        attachments=bool(attachments),
+        unread=bool(unread),
+        flagged=bool(flagged),
+        page=page_number,
+    )
+    found = finder.search(page.db, account=account, criteria=criteria)
+    query = page.request.url.query
     return _render(
         page,
         "mail/page.html",
         tree=tree,
-        hits=hits,
+        hits=found.hits,
+        found=found,
+        criteria=criteria,
         query=q,
         body_search=bool(body),
-        current=folder,
+        current=criteria.folder or "INBOX",
+        page_query=re.sub(r"(^|&)page=\d+", "", query).lstrip("&"),
     )
 
 
@@ -201,25 +228,48 @@ def manage_folder(
     return RedirectResponse(mail_url(destination), status_code=303)
 
 
+@router.post("/mail/-/trust-sender")
+def trust_sender(
+    page: UserPageDep,
+    folder: Annotated[str, Form(max_length=1000)],
+    uid: Annotated[int, Form(gt=0)],
+) -> Response:
+    """Always show remote images from this message's sender, then show the message again."""
+    account = account_of(page)
+    envelope = service.cached_envelope(page.db, account=account, folder=folder, uid=uid)
+    if envelope is None:
+        raise NotFound("This message does not exist any more.")
+    service.trust_sender(page.db, account=account, sender=envelope.sender_address)
+    page.db.commit()
+    return RedirectResponse(mail_url(folder, uid), status_code=303)
+
+
 @router.get("/mail/-/events")
 async def live_events(
     request: Request, page: UserPageDep, folder: Annotated[str, Query(max_length=1000)] = "INBOX"
 ) -> Response:
     """Server-Sent Events for one folder: ``changed`` when mail arrives, flags change or
     messages go away, ``unread`` with the inbox's unread count (fed by IMAP IDLE)."""
-    watcher = await asyncio.to_thread(live.FolderWatcher, account_of(page), folder)
+    account = account_of(page)
+
+    async def run(fn: Callable[..., Any], *args: Any) -> Any:
+        # Each stream parks a thread in IDLE: a limiter of its own keeps them from starving
+        # the worker threads every other request needs.
+        return await anyio.to_thread.run_sync(fn, *args, limiter=LIVE_STREAMS)
+
+    watcher = await run(live.FolderWatcher, account, folder)
 
     async def stream() -> AsyncIterator[str]:
         try:
-            yield f"retry: 5000\nevent: unread\ndata: {await asyncio.to_thread(watcher.unread)}\n\n"
+            yield f"retry: 5000\nevent: unread\ndata: {await run(watcher.unread)}\n\n"
             while not await request.is_disconnected():
-                if await asyncio.to_thread(watcher.wait, LIVE_WAIT_SECONDS):
-                    unread = await asyncio.to_thread(watcher.unread)
+                if await run(watcher.wait, LIVE_WAIT_SECONDS):
+                    unread = await run(watcher.unread)
                     yield f"event: changed\ndata: {unread}\n\nevent: unread\ndata: {unread}\n\n"
                 else:
                     yield ": still here\n\n"
         finally:
-            await asyncio.to_thread(watcher.close)
+            await run(watcher.close)
 
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
@@ -251,12 +301,14 @@ def download_part(
     folder: Annotated[str, Query(max_length=1000)],
     uid: Annotated[int, Query(gt=0)],
     part: Annotated[int, Query(ge=0, lt=1000)],
+    preview: int = 0,
 ) -> Response:
-    """An attachment, always as a download (never rendered by the browser)."""
+    """An attachment as a download; raster images may be shown inline as a preview."""
     item, data = reader.attachment(
         page.db, account=account_of(page), folder=folder, uid=uid, index=part
     )
-    return _download(data, item.filename, item.content_type)
+    inline = bool(preview) and item.content_type in PREVIEW_TYPES
+    return _download(data, item.filename, item.content_type, inline=inline)
 
 
 @router.get("/mail/-/source")
@@ -270,10 +322,11 @@ def download_source(
     return _download(raw, f"message-{uid}.eml", "message/rfc822")
 
 
-def _download(data: bytes, filename: str, content_type: str) -> Response:
+def _download(data: bytes, filename: str, content_type: str, *, inline: bool = False) -> Response:
     name = safe_filename(filename)
     ascii_name = name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
-    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+    kind = "inline" if inline else "attachment"
+    disposition = f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
     return Response(
         data,
         media_type=content_type,
@@ -313,6 +366,11 @@ def folder_or_message(
         context["neighbours"] = service.neighbours(
             page.db, account=account, folder=folder, envelope=opened.envelope
         )
+        trusted = service.sender_trusted(
+            page.db, account=account, sender=opened.envelope.sender_address
+        )
+        context["trusted_sender"] = trusted
+        remote = remote or int(trusted)
         context["thread"] = service.conversation(page.db, account=account, envelope=opened.envelope)
         return _render(
             page,
@@ -345,6 +403,8 @@ def _render(page: Page, template: str, status_code: int = 200, **context: Any) -
     defaults.update(body_search=False, notice_kind="ok", remote=False, text_html="")
     defaults["neighbours"] = (None, None)
     defaults["thread"] = []
+    defaults["trusted_sender"] = False
+    defaults["criteria"] = None
     context = {**defaults, **context}
     return page.render(
         template,

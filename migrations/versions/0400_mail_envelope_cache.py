@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("uidnext", sa.BigInteger(), nullable=False),
         sa.Column("highestmodseq", sa.BigInteger(), nullable=True),
         sa.Column("complete", sa.Boolean(), nullable=False),
+        sa.Column("message_count", sa.Integer(), nullable=True),
         sa.Column("synced_at", app.db.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_mail_folder_state")),
     )
@@ -69,13 +70,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_mail_envelope")),
     )
     with op.batch_alter_table("mail_envelope", schema=None) as batch_op:
-        batch_op.create_index("ix_mail_envelope_folder_date", ["folder_id", "date"], unique=False)
         batch_op.create_index(
-            "ix_mail_envelope_folder_sender", ["folder_id", "sender_sort"], unique=False
+            "ix_mail_envelope_folder_date", ["folder_id", "date", "uid"], unique=False
         )
-        batch_op.create_index("ix_mail_envelope_folder_size", ["folder_id", "size"], unique=False)
         batch_op.create_index(
-            "ix_mail_envelope_folder_subject", ["folder_id", "subject_sort"], unique=False
+            "ix_mail_envelope_folder_sender", ["folder_id", "sender_sort", "uid"], unique=False
+        )
+        batch_op.create_index(
+            "ix_mail_envelope_folder_size", ["folder_id", "size", "uid"], unique=False
+        )
+        batch_op.create_index(
+            "ix_mail_envelope_folder_subject", ["folder_id", "subject_sort", "uid"], unique=False
         )
         batch_op.create_index(
             "ix_mail_envelope_folder_thread", ["folder_id", "thread_root"], unique=False

@@ -88,3 +88,41 @@ document.addEventListener("keydown", (event) => {
     default: return;
   }
 });
+
+// Drag messages onto a folder in the sidebar to move them (the selection, or the dragged row).
+document.addEventListener("dragstart", (event) => {
+  const row = event.target.closest && event.target.closest("tr.message-row");
+  if (!row) return;
+  const box = row.querySelector("input[name=uid]");
+  if (box && !box.checked) {
+    document.querySelectorAll("input[name=uid]:checked").forEach((b) => { b.checked = false; });
+    box.checked = true;
+  }
+  event.dataTransfer.setData("text/x-hamkar-move", "1");
+  event.dataTransfer.effectAllowed = "move";
+});
+
+document.addEventListener("dragover", (event) => {
+  const link = event.target.closest && event.target.closest(".mail-folders a[data-folder]");
+  if (link && event.dataTransfer.types.includes("text/x-hamkar-move")) {
+    event.preventDefault();
+    link.classList.add("drop-target");
+  }
+});
+
+document.addEventListener("dragleave", (event) => {
+  const link = event.target.closest && event.target.closest(".mail-folders a[data-folder]");
+  if (link) link.classList.remove("drop-target");
+});
+
+document.addEventListener("drop", (event) => {
+  const link = event.target.closest && event.target.closest(".mail-folders a[data-folder]");
+  const form = document.querySelector("form.message-list-form");
+  if (!link || !form) return;
+  event.preventDefault();
+  const select = form.querySelector("select[name=target]");
+  const wanted = link.dataset.folder;
+  if (!select || !Array.from(select.options).some((o) => o.value === wanted)) return;
+  select.value = wanted;
+  form.querySelector('button[value="move"]').click();
+});

@@ -110,3 +110,17 @@ def test_keyboard_shortcuts(
     assert page.evaluate("document.activeElement.name") == "q"
     assert seen == {"leaks": [], "dialogs": [], "errors": []}
     context.close()
+
+
+def test_drag_a_message_onto_a_folder_moves_it(
+    browser: Any, live_server: str, mailbox: str, migrated_settings: Settings
+) -> None:
+    deliver(migrated_settings, mailbox, make_message(to=mailbox, subject="drag me"))
+    context, page, seen = _sign_in(browser, live_server, mailbox)
+    page.drag_and_drop("tr.message-row", '.mail-folders a[data-folder="Archive"]')
+    page.wait_for_selector("text=Moved to Archive: 1.")
+    assert page.locator("tr.message-row").count() == 0
+    page.goto(f"{live_server}/mail/Archive")
+    assert page.locator("td.subject").inner_text().startswith("drag me")
+    assert seen == {"leaks": [], "dialogs": [], "errors": []}
+    context.close()

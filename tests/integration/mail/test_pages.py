@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 from starlette.testclient import TestClient
 
@@ -73,7 +74,7 @@ def test_every_bulk_action_reaches_the_server(
     checker.select_folder("INBOX", readonly=True)
 
     response = _act(client, "INBOX", [1, 2], "read")
-    assert "2 messages marked as read." in response.text  # type: ignore[attr-defined]
+    assert "Marked as read: 2." in response.text  # type: ignore[attr-defined]
     assert {u: f for u, f in checker.get_flags([1, 2]).items()} == {
         1: (b"\\Seen",),
         2: (b"\\Seen",),
@@ -101,7 +102,7 @@ def test_every_bulk_action_reaches_the_server(
 
     # Deleting in Trash removes for good.
     response = _act(client, "Trash", [1], "delete")
-    assert "1 messages deleted for good." in response.text  # type: ignore[attr-defined]
+    assert "Deleted for good: 1." in response.text  # type: ignore[attr-defined]
     assert checker.folder_status("Trash", ["MESSAGES"])[b"MESSAGES"] == 0
     checker.logout()
 
@@ -155,11 +156,11 @@ def test_select_all_in_folder_acts_on_messages_not_shown(
     for n in range(60):
         other.append("INBOX", make_message(to=mailbox, subject=f"bulk {n}"))
     _signed_in(client, mailbox)
-    assert "All 60 messages in this folder" in client.get("/mail/INBOX").text
+    assert "All messages in this folder (60)" in client.get("/mail/INBOX").text
     token = csrf_token(client, "/mail/INBOX")
     data = {"csrf_token": token, "folder": "INBOX", "action": "read", "everything": "1"}
     response = client.post("/mail/-/actions", data=data, follow_redirects=True)
-    assert "60 messages marked as read." in response.text
+    assert "Marked as read: 60." in response.text
     other.select_folder("INBOX", readonly=True)
     assert other.search("UNSEEN") == []
     other.logout()
@@ -194,3 +195,17 @@ def test_conversation_view_groups_replies(
     assert '<span class="thread-size"' in grouped
     opened = client.get("/mail/INBOX/3").text
     assert "Messages in this conversation" in opened and 'href="/mail/INBOX/1"' in opened
+
+
+def test_quota_bar_shows_usage(
+    client: TestClient, mailstack: MailStackInfo, settings: Settings
+) -> None:
+    address = f"quota{uuid.uuid4().hex[:8]}@example.com"
+    mailstack.stack.add_user(address, TEST_PASSWORD, quota="10M")
+    deliver(settings, address, make_message(to=address, body="x" * 2_000_000))
+    _signed_in(client, address)
+    page = client.get("/mail/INBOX").text
+    meter = re.search(r'<meter min="0" max="(\d+)" value="(\d+)">', page)
+    assert meter is not None
+    assert int(meter.group(1)) == 10 * 1024 and int(meter.group(2)) >= 1900
+    assert "1 MB of 10 MB used" in page

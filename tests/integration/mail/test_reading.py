@@ -95,3 +95,45 @@ def test_quick_search_normalises_persian_and_body_search_uses_the_index(
     )
     body = client.get("/mail/search", params={"q": "zebrafish", "body": "1", "folder": "INBOX"})
     assert ">other</bdi>" in body.text
+
+
+def test_always_show_remote_images_from_a_sender(
+    client: TestClient, mailbox: str, settings: Settings
+) -> None:
+    html = '<p>news</p><img src="https://cdn.example/banner.png">'
+    for _ in range(2):
+        deliver(settings, mailbox, make_message(to=mailbox, subject="news", html=html))
+    _signed_in(client, mailbox)
+    first = client.get("/mail/INBOX/1").text
+    assert "remote=0" in first and "Always show them from sara@example.org" in first
+    token = re.search(r'name="csrf_token" value="([^"]+)"', first)
+    assert token is not None
+    client.post(
+        "/mail/-/trust-sender", data={"csrf_token": token.group(1), "folder": "INBOX", "uid": "1"}
+    )
+    second = client.get("/mail/INBOX/2").text  # another message from the same sender
+    assert "remote=1" in second and "remote=0" not in second
+    frame = re.search(r'src="(/mail/-/body[^"]+)"', second)
+    assert frame is not None
+    assert "cdn.example/banner.png" in client.get(frame.group(1).replace("&amp;", "&")).text
+
+
+def test_image_attachments_preview_inline_but_svg_never(
+    client: TestClient, mailbox: str, settings: Settings
+) -> None:
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "a@example.org", mailbox, "pictures"
+    msg.set_content("two pictures")
+    msg.add_attachment(b"\x89PNG\r\n\x1a\n", maintype="image", subtype="png", filename="a.png")
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    msg.add_attachment(svg, maintype="image", subtype="svg+xml", filename="b.svg")
+    deliver(settings, mailbox, msg.as_bytes())
+    _signed_in(client, mailbox)
+    page = client.get("/mail/INBOX/1").text
+    previews = re.findall(r'class="attachment-preview"[^>]+src="([^"]+)"', page)
+    assert len(previews) == 1
+    png = client.get(previews[0].replace("&amp;", "&"))
+    assert png.headers["content-disposition"].startswith("inline;")
+    svg_link = re.findall(r'href="(/mail/-/part[^"]+)"', page)[1].replace("&amp;", "&")
+    forced = client.get(svg_link + "&preview=1")
+    assert forced.headers["content-disposition"].startswith("attachment;")

@@ -6,6 +6,7 @@ import re
 
 from starlette.testclient import TestClient
 
+from app.settings import Settings
 from tests.helpers import csrf_token, login
 
 
@@ -39,7 +40,10 @@ def test_switching_language_signed_in_is_saved_to_preferences(client: TestClient
     assert "نامه‌ها" in html
 
 
-def test_preferences_change_the_calendar_system(client: TestClient) -> None:
+def test_preferences_change_the_calendar_system(client: TestClient, settings: Settings) -> None:
+    from tests.integration.mail.conftest import deliver, make_message
+
+    deliver(settings, "alice@example.com", make_message(to="alice@example.com", subject="date"))
     login(client)
     token = csrf_token(client, "/settings")
     client.post(
@@ -51,7 +55,7 @@ def test_preferences_change_the_calendar_system(client: TestClient) -> None:
             "calendar_system": "jalali",
         },
     )
-    html = client.get("/mail").text
+    html = client.get("/mail/INBOX").text
     # A Jalali date in Persian digits, e.g. "۶ آذر ۱۴۰۵".
     assert re.search(
         r"[۰-۹]+ (فروردین|اردیبهشت|خرداد|تیر|مرداد|شهریور|مهر|آبان|آذر|دی|بهمن|اسفند)"
