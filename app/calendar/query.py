@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.calendar.ical import LONG_SPAN, parse_calendar, to_utc
 from app.calendar.models import Calendar, CalendarObject, CalendarOccurrence
 from app.calendar.service import STORED_COLUMNS, StoredObject, floating_zone, stored_objects
+from app.davsync import text_matches
 
 BEGINNING = datetime(1900, 1, 1, tzinfo=UTC)
 END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)
@@ -34,15 +35,13 @@ class TextMatch:
 
     def matches(self, value: str) -> bool:
         """Whether ``value`` matches, honouring the collation and negation."""
-        needle, hay = self.text, value
-        if self.collation != "i;octet":
-            needle, hay = needle.casefold(), hay.casefold()
-        found = {
-            "equals": hay == needle,
-            "starts-with": hay.startswith(needle),
-            "ends-with": hay.endswith(needle),
-        }.get(self.match_type, needle in hay)
-        return found != self.negate
+        return text_matches(
+            self.text,
+            value,
+            collation=self.collation,
+            match_type=self.match_type,
+            negate=self.negate,
+        )
 
 
 @dataclass

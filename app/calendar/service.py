@@ -23,6 +23,7 @@ from app.calendar.models import (
     CalendarOccurrence,
     CalendarShare,
 )
+from app.davsync import Changes, fold_changes
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound, PreconditionFailed
 
@@ -398,15 +399,6 @@ def move_object(
     return existing is None
 
 
-@dataclass(frozen=True)
-class Changes:
-    """What changed since a sync token: names to fetch and names gone."""
-
-    revision: int
-    changed: list[str]
-    deleted: list[str]
-
-
 def changes_since(db: Session, *, calendar: Calendar, revision: int) -> Changes:
     """The resources changed after ``revision`` (RFC 6578); ``Invalid`` for a future one."""
     if revision > calendar.revision or revision < 0:
@@ -416,7 +408,4 @@ def changes_since(db: Session, *, calendar: Calendar, revision: int) -> Changes:
         .where(CalendarChange.calendar_id == calendar.id, CalendarChange.revision > revision)
         .order_by(CalendarChange.revision)
     )
-    last: dict[str, bool] = {name: gone for name, gone in rows.all()}
-    changed = [n for n, gone in last.items() if not gone]
-    removed = [n for n, gone in last.items() if gone and revision > 0]
-    return Changes(calendar.revision, changed, removed)
+    return fold_changes(rows.tuples(), since=revision, revision=calendar.revision)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.contacts.vcard import card_properties
+from app.davsync import text_matches
 
 
 @dataclass
@@ -18,15 +19,13 @@ class CardTextMatch:
 
     def matches(self, value: str) -> bool:
         """Whether ``value`` matches, honouring collation, match type and negation."""
-        needle, hay = self.text, value
-        if self.collation != "i;octet":
-            needle, hay = needle.casefold(), hay.casefold()
-        found = {
-            "equals": hay == needle,
-            "starts-with": hay.startswith(needle),
-            "ends-with": hay.endswith(needle),
-        }.get(self.match_type, needle in hay)
-        return found != self.negate
+        return text_matches(
+            self.text,
+            value,
+            collation=self.collation,
+            match_type=self.match_type,
+            negate=self.negate,
+        )
 
 
 @dataclass

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.contacts import vcard
 from app.contacts.models import AddressBook, Card, CardChange
+from app.davsync import Changes, fold_changes
 from app.db import utcnow
 from app.directory import service as directory
 from app.directory.models import Account
@@ -192,15 +193,6 @@ def move_card(
     return existing is None
 
 
-@dataclass(frozen=True)
-class Changes:
-    """What changed since a sync token."""
-
-    revision: int
-    changed: list[str]
-    deleted: list[str]
-
-
 def changes_since(db: Session, *, book: AddressBook, revision: int) -> Changes:
     """The cards changed after ``revision`` (RFC 6578)."""
     if revision > book.revision or revision < 0:
@@ -210,10 +202,7 @@ def changes_since(db: Session, *, book: AddressBook, revision: int) -> Changes:
         .where(CardChange.address_book_id == book.id, CardChange.revision > revision)
         .order_by(CardChange.revision)
     )
-    last = {name: gone for name, gone in rows.all()}
-    changed = [n for n, gone in last.items() if not gone]
-    deleted = [n for n, gone in last.items() if gone and revision > 0]
-    return Changes(book.revision, changed, deleted)
+    return fold_changes(rows.tuples(), since=revision, revision=book.revision)
 
 
 @dataclass(frozen=True)
