@@ -10,7 +10,7 @@ from app.calendar import query as calendar_query_service
 from app.calendar import service as calendars
 from app.contacts import service as contacts
 from app.contacts.query import card_matches
-from app.dav import filters, xml
+from app.dav import address_data, calendar_data, filters, xml
 from app.dav import properties as props
 from app.dav import resources as r
 from app.dav.errors import DavError
@@ -39,6 +39,8 @@ def _answer(responses: list[str | Element], sync_token: str | None = None) -> tu
 def _calendar_data_extra(root: Element, ctx: props.Context) -> Extra:
     """Fills CALDAV:calendar-data, expanded when asked (RFC 4791 9.6)."""
     request = xml.child(xml.child(root, tag(DAV, "prop")), tag(CALDAV, "calendar-data"))
+    if calendar_data.is_partial(request):  # comp/prop selection, limits: RFC 4791 9.6
+        return calendar_data.filler(request)
     expand = xml.child(request, tag(CALDAV, "expand"))
     time_range = filters.time_range(expand) if expand is not None else None
 
@@ -54,6 +56,14 @@ def _calendar_data_extra(root: Element, ctx: props.Context) -> Extra:
         return text
 
     return extra
+
+
+def _address_extra(root: Element) -> Extra:
+    """Fills CARDDAV:address-data: as stored, or converted and selected (RFC 6352 10.4)."""
+    request = xml.child(xml.child(root, tag(DAV, "prop")), tag(CARDDAV, "address-data"))
+    if address_data.is_partial(request):
+        return address_data.filler(request)
+    return _address_data_extra
 
 
 def _address_data_extra(res: r.Resource, name: str) -> str | None:
@@ -136,7 +146,7 @@ def calendar_multiget(ctx: props.Context, res: r.Resource, root: Element) -> tup
 
 def addressbook_multiget(ctx: props.Context, res: r.Resource, root: Element) -> tuple[str, bytes]:
     """CARDDAV:addressbook-multiget (RFC 6352 8.7)."""
-    return _multiget(ctx, res, root, _address_data_extra, (r.ContactItem, r.DirectoryItem))
+    return _multiget(ctx, res, root, _address_extra(root), (r.ContactItem, r.DirectoryItem))
 
 
 def addressbook_query(ctx: props.Context, res: r.Resource, root: Element) -> tuple[str, bytes]:
@@ -152,9 +162,9 @@ def addressbook_query(ctx: props.Context, res: r.Resource, root: Element) -> tup
         matching = [m for m in members if card_matches(_card_text(m) or "", card_filter)]
     except Exception as exc:  # a stored card vobject cannot read back: report, do not crash
         raise DavError(500, "a stored card could not be read") from exc
-    limit = _limit(root)
+    limit, extra = _limit(root), _address_extra(root)
     responses = [
-        propstat_response(ctx, m, names, names_only=names_only, extra=_address_data_extra)
+        propstat_response(ctx, m, names, names_only=names_only, extra=extra)
         for m in matching[:limit]
     ]
     if limit is not None and len(matching) > limit:
@@ -232,7 +242,7 @@ def sync_collection(ctx: props.Context, res: r.Resource, root: Element) -> tuple
             if isinstance(res, r.CalendarCollection)
             else res.book.revision
         )
-        extra = _calendar_data_extra(root, ctx) if key == "cal" else _address_data_extra
+        extra = _calendar_data_extra(root, ctx) if key == "cal" else _address_extra(root)
         responses = [
             propstat_response(ctx, m, names, names_only=names_only, extra=extra)
             for m in r.members(ctx.db, res, with_data=_wants_data(names))
@@ -250,7 +260,7 @@ def sync_collection(ctx: props.Context, res: r.Resource, root: Element) -> tuple
         ) from exc
     changed = r.members(ctx.db, res, names=changes.changed, with_data=_wants_data(names))
     deleted = changes.deleted
-    extra = _calendar_data_extra(root, ctx) if key == "cal" else _address_data_extra
+    extra = _calendar_data_extra(root, ctx) if key == "cal" else _address_extra(root)
     responses = [
         propstat_response(ctx, m, names, names_only=names_only, extra=extra) for m in changed
     ]
