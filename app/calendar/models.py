@@ -94,13 +94,20 @@ class CalendarChange(Base):
 
 
 class CalendarShare(Base):
-    """A calendar shared with another account of the same organization."""
+    """A calendar shared with another account, or with a directory group, of the same
+    organization: exactly one of ``grantee_email`` and ``group_id`` is set."""
 
     __tablename__ = "calendar_share"
-    __table_args__ = (UniqueConstraint("calendar_id", "grantee_email"),)
+    __table_args__ = (
+        UniqueConstraint("calendar_id", "grantee_email"),
+        UniqueConstraint("calendar_id", "group_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     calendar_id: Mapped[int] = mapped_column(ForeignKey("calendar.id", ondelete="CASCADE"))
-    grantee_email: Mapped[str] = mapped_column(String(320), index=True)
+    grantee_email: Mapped[str | None] = mapped_column(String(320), index=True, nullable=True)
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mail_group.id", ondelete="CASCADE"), index=True, nullable=True
+    )
     access: Mapped[str] = mapped_column(String(16))  # "read" | "read-write"
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, delete, insert, literal, select, update
+from sqlalchemy import Select, delete, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.calendar import ical
@@ -25,6 +25,7 @@ from app.calendar.models import (
 )
 from app.davsync import Changes, fold_changes
 from app.db import utcnow
+from app.directory import groups
 from app.errors import Conflict, Forbidden, Invalid, NotFound, PreconditionFailed
 
 DEFAULT_CALENDARS = {
@@ -82,19 +83,39 @@ def ensure_defaults(db: Session, *, email: str) -> None:
 
 
 def list_calendars(db: Session, *, email: str) -> list[CalendarAccess]:
-    """The user's own calendars, then those shared with them."""
+    """The user's own calendars, then those shared with them (directly or with a group of
+    theirs), each once, with the widest access any of its shares gives."""
     ensure_defaults(db, email=email)
     owned = db.scalars(select(Calendar).where(Calendar.owner_email == email).order_by(Calendar.id))
     result = [CalendarAccess(c, c.slug, True, True) for c in owned]
-    shared = db.execute(
+    by_calendar: dict[int, list[tuple[CalendarShare, Calendar]]] = {}
+    for share, cal in _grants(db, email):
+        by_calendar.setdefault(cal.id, []).append((share, cal))
+    for grants in by_calendar.values():
+        # Its name in the home: the share that gives the widest access, else the oldest.
+        share = next((s for s, _c in grants if _rw(s)), grants[0][0])
+        result.append(CalendarAccess(grants[0][1], f"{SHARED_PREFIX}{share.id}", _rw(share), False))
+    return result
+
+
+def _grants(
+    db: Session, email: str, calendar_id: int | None = None
+) -> list[tuple[CalendarShare, Calendar]]:
+    """The shares that reach ``email``: to them, or to a group they are in (same
+    organization, see ``groups_of``); never their own calendars."""
+    reach = CalendarShare.grantee_email == email
+    group_ids = groups.groups_of(db, email=email)
+    if group_ids:
+        reach = or_(reach, CalendarShare.group_id.in_(group_ids))
+    query = (
         select(CalendarShare, Calendar)
         .join(Calendar, Calendar.id == CalendarShare.calendar_id)
-        .where(CalendarShare.grantee_email == email)
+        .where(reach, Calendar.owner_email != email)
         .order_by(CalendarShare.id)
     )
-    for share, cal in shared.all():
-        result.append(CalendarAccess(cal, f"{SHARED_PREFIX}{share.id}", _rw(share), False))
-    return result
+    if calendar_id is not None:
+        query = query.where(Calendar.id == calendar_id)
+    return [(share, cal) for share, cal in db.execute(query).tuples()]
 
 
 def _rw(share: CalendarShare) -> bool:
@@ -108,21 +129,23 @@ def find_calendar(db: Session, *, email: str, home: str, slug: str) -> CalendarA
         if slug.startswith(SHARED_PREFIX):
             share_id = slug.removeprefix(SHARED_PREFIX)
             share = db.get(CalendarShare, int(share_id)) if share_id.isdigit() else None
-            if share is None or share.grantee_email != email:
-                return None
-            return CalendarAccess(db.get_one(Calendar, share.calendar_id), slug, _rw(share), False)
+            return _shared(db, email, share.calendar_id, slug, share.id) if share else None
         own = _by_slug(db, home, slug)
         return CalendarAccess(own, slug, True, True) if own else None
     # A calendar shared with the user is reachable at its owner's address too.
     other = _by_slug(db, home, slug)
-    if other is None:
+    return _shared(db, email, other.id, slug) if other else None
+
+
+def _shared(
+    db: Session, email: str, calendar_id: int, slug: str, share_id: int | None = None
+) -> CalendarAccess | None:
+    """The calendar as the shares that reach ``email`` allow (one of them ``share_id``)."""
+    grants = _grants(db, email, calendar_id)
+    if not grants or (share_id is not None and share_id not in {s.id for s, _c in grants}):
         return None
-    share = db.scalar(
-        select(CalendarShare).where(
-            CalendarShare.calendar_id == other.id, CalendarShare.grantee_email == email
-        )
-    )
-    return CalendarAccess(other, slug, _rw(share), False) if share else None
+    writable = any(_rw(share) for share, _cal in grants)
+    return CalendarAccess(grants[0][1], slug, writable, False)
 
 
 def _by_slug(db: Session, owner: str, slug: str) -> Calendar | None:

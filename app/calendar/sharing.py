@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.calendar.models import Calendar, CalendarShare
+from app.directory import groups
 from app.directory import service as directory
 from app.errors import Forbidden, Invalid, NotFound
 
@@ -28,7 +29,8 @@ class Share:
 def share_calendar(
     db: Session, *, owner_email: str, slug: str, grantee_email: str, access: str
 ) -> CalendarShare:
-    """Share the owner's calendar (or change the access of an existing share)."""
+    """Share the owner's calendar with a colleague or a group of the organization (by its
+    address), or change the access of an existing share."""
     if access not in ACCESS_LEVELS:
         raise Invalid("Choose read-only or read-write access.")
     calendar = db.scalar(
@@ -36,25 +38,54 @@ def share_calendar(
     )
     if calendar is None:
         raise NotFound("No such calendar.")
-    owner = directory.find_account(db, email=owner_email)
-    grantee = directory.find_account(db, email=grantee_email)
-    if grantee is None or not grantee.enabled:
-        raise NotFound("There is no colleague with the address %(email)s.", email=grantee_email)
-    if owner is None or owner.organization_id != grantee.organization_id:
-        raise Forbidden("Calendars can be shared only within your organization.")
-    if grantee.email == owner_email:
+    target = grantee(db, owner_email=owner_email, address=grantee_email)
+    if target.email == owner_email:
         raise Invalid("You cannot share a calendar with yourself.")
+    column = CalendarShare.group_id if target.group_id else CalendarShare.grantee_email
     share = db.scalar(
         select(CalendarShare).where(
-            CalendarShare.calendar_id == calendar.id, CalendarShare.grantee_email == grantee.email
+            CalendarShare.calendar_id == calendar.id,
+            column == (target.group_id or target.email),
         )
     )
     if share is None:
-        share = CalendarShare(calendar_id=calendar.id, grantee_email=grantee.email, access=access)
+        share = CalendarShare(
+            calendar_id=calendar.id, grantee_email=target.email, group_id=target.group_id
+        )
         db.add(share)
     share.access = access
     db.flush()
     return share
+
+
+@dataclass(frozen=True)
+class Grantee:
+    """Who a share is for: one account (``email``) or one group (``group_id``, ``address``)."""
+
+    address: str
+    email: str | None = None
+    group_id: int | None = None
+
+
+def grantee(db: Session, *, owner_email: str, address: str) -> Grantee:
+    """The colleague or group of the owner's organization at ``address``; any other address
+    is refused (nothing is ever shared across organizations)."""
+    address = address.strip().lower()
+    owner = directory.find_account(db, email=owner_email)
+    account = directory.find_account(db, email=address)
+    group = groups.find_group(db, address=address) if account is None else None
+    if account is not None and account.enabled:
+        organization_id = account.organization_id
+    elif group is not None:
+        organization_id = group.organization_id
+    else:
+        raise NotFound("There is no colleague with the address %(email)s.", email=address)
+    if owner is None or owner.organization_id != organization_id:
+        raise Forbidden("Calendars can be shared only within your organization.")
+    if group is not None:
+        return Grantee(group.address, None, group.id)
+    assert account is not None
+    return Grantee(account.email, account.email, None)
 
 
 def list_shares(db: Session, *, owner_email: str) -> list[Share]:
@@ -63,12 +94,18 @@ def list_shares(db: Session, *, owner_email: str) -> list[Share]:
         select(CalendarShare, Calendar)
         .join(Calendar, Calendar.id == CalendarShare.calendar_id)
         .where(Calendar.owner_email == owner_email)
-        .order_by(Calendar.slug, CalendarShare.grantee_email)
+        .order_by(Calendar.slug, CalendarShare.id)
     )
     return [
-        Share(s.id, c.slug, c.display_name or c.slug, s.grantee_email, s.access)
+        Share(s.id, c.slug, c.display_name or c.slug, _address(db, s), s.access)
         for s, c in rows.all()
     ]
+
+
+def _address(db: Session, share: CalendarShare) -> str:
+    if share.group_id is not None:
+        return groups.get_group(db, group_id=share.group_id).address
+    return share.grantee_email or ""
 
 
 def unshare(db: Session, *, owner_email: str, share_id: int) -> None:

@@ -58,3 +58,23 @@ class CardChange(Base):
     revision: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(255))
     deleted: Mapped[bool] = mapped_column(default=False)
+
+
+class AddressBookShare(Base):
+    """An address book shared with another account, or with a directory group, of the same
+    organization: exactly one of ``grantee_email`` and ``group_id`` is set."""
+
+    __tablename__ = "address_book_share"
+    __table_args__ = (
+        UniqueConstraint("address_book_id", "grantee_email"),
+        UniqueConstraint("address_book_id", "group_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address_book_id: Mapped[int] = mapped_column(ForeignKey("address_book.id", ondelete="CASCADE"))
+    grantee_email: Mapped[str | None] = mapped_column(String(320), index=True, nullable=True)
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mail_group.id", ondelete="CASCADE"), index=True, nullable=True
+    )
+    access: Mapped[str] = mapped_column(String(16))  # "read" | "read-write"
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

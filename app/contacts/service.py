@@ -20,8 +20,32 @@ from app.errors import Conflict, Forbidden, Invalid, NotFound, PreconditionFaile
 
 DEFAULT_BOOK = ("contacts", "Contacts")
 DIRECTORY_SLUG = "directory"
+SHARED_PREFIX = "shared-"  # address books shared with the user: shared-<share id>
 _SLUG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$")
 _NAME_RE = re.compile(r"^[^/\\\x00-\x1f]{1,255}$")
+
+
+@dataclass(frozen=True)
+class BookAccess:
+    """An address book as one user sees it: its name in their home and what they may do.
+    Only ``sharing`` hands out accesses that are not the owner's."""
+
+    book: AddressBook
+    slug: str
+    writable: bool = True
+    owned: bool = True
+
+
+Book = AddressBook | BookAccess
+
+
+def _writable(book: Book) -> AddressBook:
+    """The address book, if the caller may change it (its owner, or a read-write share)."""
+    if isinstance(book, BookAccess):
+        if not book.writable:
+            raise Forbidden("This address book is shared with you read-only.")
+        return book.book
+    return book
 
 
 def ensure_defaults(db: Session, *, email: str) -> None:
@@ -54,7 +78,7 @@ def create_address_book(
     db: Session, *, email: str, slug: str, display_name: str = "", description: str = ""
 ) -> AddressBook:
     """A new address book in the user's home (``Conflict`` if the name is taken)."""
-    if not _SLUG_RE.match(slug) or slug == DIRECTORY_SLUG:
+    if not _SLUG_RE.match(slug) or slug == DIRECTORY_SLUG or slug.startswith(SHARED_PREFIX):
         raise Invalid("“%(name)s” cannot be used as an address book name.", name=slug[:100])
     ensure_defaults(db, email=email)
     if _by_slug(db, email, slug) is not None:
@@ -67,8 +91,9 @@ def create_address_book(
     return book
 
 
-def update_address_book(db: Session, *, book: AddressBook, **fields: str) -> None:
-    """Change the display name or description."""
+def update_address_book(db: Session, *, book: Book, **fields: str) -> None:
+    """Change the display name or description (owner or read-write share)."""
+    book = _writable(book)
     for key, value in fields.items():
         if key not in ("display_name", "description") or len(value) > 10_000:
             raise Invalid("The value of %(name)s is not accepted.", name=key)
@@ -76,8 +101,12 @@ def update_address_book(db: Session, *, book: AddressBook, **fields: str) -> Non
     _touch(db, book)
 
 
-def delete_address_book(db: Session, *, book: AddressBook) -> None:
-    """Delete an address book with its cards."""
+def delete_address_book(db: Session, *, book: Book) -> None:
+    """Delete an address book with its cards (its owner only)."""
+    if isinstance(book, BookAccess):
+        if not book.owned:
+            raise Forbidden("Only the owner can delete this address book.")
+        book = book.book
     db.delete(book)
     db.flush()
 
@@ -108,13 +137,14 @@ def list_cards(db: Session, *, book: AddressBook, names: list[str] | None = None
 def put_card(
     db: Session,
     *,
-    book: AddressBook,
+    book: Book,
     name: str,
     text: str,
     if_match: str | None = None,
     if_none_match: bool = False,
 ) -> tuple[Card, bool]:
     """Create or replace a card; a stale ETag raises ``PreconditionFailed``, nothing changes."""
+    book = _writable(book)
     if not _NAME_RE.match(name) or name in (".", ".."):
         raise Invalid("“%(name)s” cannot be used as an item name.", name=name[:100])
     existing = get_card(db, book=book, name=name)
@@ -157,8 +187,9 @@ def _check_conditions(current: str | None, if_match: str | None, if_none_match: 
         raise PreconditionFailed("There is no such item to replace.")
 
 
-def delete_card(db: Session, *, book: AddressBook, name: str, if_match: str | None = None) -> None:
+def delete_card(db: Session, *, book: Book, name: str, if_match: str | None = None) -> None:
     """Delete one card (``NotFound`` if absent, ``PreconditionFailed`` on a stale ETag)."""
+    book = _writable(book)
     card = get_card(db, book=book, name=name)
     if card is None:
         raise NotFound("No such item.")
@@ -172,13 +203,14 @@ def delete_card(db: Session, *, book: AddressBook, name: str, if_match: str | No
 def move_card(
     db: Session,
     *,
-    source: AddressBook,
+    source: Book,
     name: str,
-    target: AddressBook,
+    target: Book,
     target_name: str,
     overwrite: bool,
 ) -> bool:
     """Move a card to another of the user's books or names; returns whether the target is new."""
+    source, target = _writable(source), _writable(target)
     card = get_card(db, book=source, name=name)
     if card is None:
         raise NotFound("No such item.")

@@ -31,6 +31,37 @@ class CalendarUserAddressSet(Property):
         return [xml.href(f"mailto:{ctx.user}"), *principal_href(ctx)]
 
 
+class ScheduleInboxURL(Property):
+    """CALDAV:schedule-inbox-URL (RFC 6638 2.2.1)."""
+
+    name = tag(CALDAV, "schedule-inbox-URL")
+
+    def value(self, ctx: Context, res: r.Resource) -> Value:
+        if not isinstance(res, r.Principal):
+            return None
+        return [xml.href(r.href_of("principals", ctx.user, r.INBOX, collection=True))]
+
+
+class ScheduleOutboxURL(Property):
+    """CALDAV:schedule-outbox-URL (RFC 6638 2.1.1)."""
+
+    name = tag(CALDAV, "schedule-outbox-URL")
+
+    def value(self, ctx: Context, res: r.Resource) -> Value:
+        if not isinstance(res, r.Principal):
+            return None
+        return [xml.href(r.href_of("principals", ctx.user, r.OUTBOX, collection=True))]
+
+
+class CalendarUserType(Property):
+    """CALDAV:calendar-user-type (RFC 6638 2.4.2)."""
+
+    name = tag(CALDAV, "calendar-user-type")
+
+    def value(self, ctx: Context, res: r.Resource) -> Value:
+        return "INDIVIDUAL" if isinstance(res, r.Principal) else None
+
+
 class CalendarDescription(Property):
     """CALDAV:calendar-description (RFC 4791 5.2.1)."""
 
@@ -114,6 +145,9 @@ class MaxResourceSize(Property):
 CALDAV_PROPERTIES: tuple[Property, ...] = (
     CalendarHomeSet(),
     CalendarUserAddressSet(),
+    ScheduleInboxURL(),
+    ScheduleOutboxURL(),
+    CalendarUserType(),
     CalendarDescription(),
     CalendarTimezone(),
     CalendarColor(),

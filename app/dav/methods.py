@@ -9,9 +9,10 @@ from urllib.parse import urlsplit
 
 from app.calendar import service as calendars
 from app.contacts import service as contacts
+from app.contacts import vcard_convert
+from app.dav import address_data, scheduling, xml
 from app.dav import properties as props
 from app.dav import resources as r
-from app.dav import xml
 from app.dav.errors import DavError, from_domain
 from app.dav.multistatus import multistatus, propstat, propstat_response
 from app.dav.reports import REPORTS, XML_TYPE
@@ -19,7 +20,9 @@ from app.dav.xml import CALDAV, CARDDAV, DAV, Element, el, tag
 from app.errors import DomainError
 
 DAV_CLASSES = "1, 3, calendar-access, addressbook, extended-mkcol"
-ALLOW = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, REPORT, MKCOL, MKCALENDAR, MOVE"
+ALLOW = (
+    "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, REPORT, MKCOL, MKCALENDAR, MOVE, POST"
+)
 MAX_BODY_BYTES = 2_000_000
 
 
@@ -136,15 +139,22 @@ def get(ctx: props.Context, req: Request) -> Response:
         case r.CalendarItem(obj=obj) if obj is not None:
             body, kind = obj.ical, "text/calendar; charset=utf-8"
         case r.ContactItem(card=card) if card is not None:
-            body, kind = card.vcard, "text/vcard; charset=utf-8"
+            body, kind = _vcard_for(req, card.vcard), "text/vcard; charset=utf-8"
         case r.DirectoryItem(card=card):
-            body, kind = card.vcard, "text/vcard; charset=utf-8"
+            body, kind = _vcard_for(req, card.vcard), "text/vcard; charset=utf-8"
         case _:
             raise DavError(404)
     data = body.encode()
     if req.method == "HEAD":
         return Response(200, b"", kind, {"ETag": etag, "Content-Length": str(len(data))})
     return Response(200, data, kind, {"ETag": etag})
+
+
+def _vcard_for(req: Request, text: str) -> str:
+    """The card in the version the Accept header asks for (RFC 6352 6.3.2.2); the ETag stays
+    the stored card's, since both versions change together."""
+    version = address_data.accepted_version(req.headers.get("accept"))
+    return vcard_convert.convert(text, version) if version else text
 
 
 def _text_body(req: Request) -> str:
@@ -175,7 +185,7 @@ def put(ctx: props.Context, req: Request) -> Response:
             case r.ContactItem(collection=coll, name=name):
                 card, created = contacts.put_card(
                     ctx.db,
-                    book=coll.book,
+                    book=coll.access,
                     name=name,
                     text=text,
                     if_match=if_match,
@@ -220,11 +230,11 @@ def delete(ctx: props.Context, req: Request) -> Response:
             case r.CalendarItem(collection=coll, name=name):
                 calendars.delete_object(ctx.db, access=coll.access, name=name, if_match=if_match)
             case r.ContactItem(collection=coll, name=name):
-                contacts.delete_card(ctx.db, book=coll.book, name=name, if_match=if_match)
+                contacts.delete_card(ctx.db, book=coll.access, name=name, if_match=if_match)
             case r.CalendarCollection(access=access):
                 calendars.delete_calendar(ctx.db, access=access)
-            case r.AddressBookCollection(book=book):
-                contacts.delete_address_book(ctx.db, book=book)
+            case r.AddressBookCollection(access=book_access):
+                contacts.delete_address_book(ctx.db, book=book_access)
             case _:
                 raise DavError(403, "This cannot be deleted.", precondition="need-privileges")
     except DomainError as exc:
@@ -328,9 +338,9 @@ def move(ctx: props.Context, req: Request) -> Response:
             case r.ContactItem(), r.ContactItem():
                 created = contacts.move_card(
                     ctx.db,
-                    source=source.collection.book,
+                    source=source.collection.access,
                     name=source.name,
-                    target=target.collection.book,
+                    target=target.collection.access,
                     target_name=target.name,
                     overwrite=overwrite,
                 )
@@ -355,6 +365,13 @@ def report(ctx: props.Context, req: Request) -> Response:
     return Response(status, body, content_type)
 
 
+def post(ctx: props.Context, req: Request) -> Response:
+    """POST to the scheduling outbox: a free/busy request (RFC 6638 5)."""
+    res = _existing(ctx, req)
+    body = scheduling.outbox_post(ctx, res, req.body, req.headers.get("content-type", ""))
+    return Response(200, body, XML_TYPE)
+
+
 HANDLERS = {
     "OPTIONS": options,
     "PROPFIND": propfind,
@@ -367,4 +384,5 @@ HANDLERS = {
     "MKCOL": mkcol,
     "MOVE": move,
     "REPORT": report,
+    "POST": post,
 }

@@ -64,6 +64,10 @@ class ResourceType(Property):
             kinds.append(el(tag(DAV, "principal")))
         elif isinstance(res, r.CalendarCollection):
             kinds.append(el(tag(CALDAV, "calendar")))
+        elif isinstance(res, r.ScheduleInbox):
+            kinds.append(el(tag(CALDAV, "schedule-inbox")))
+        elif isinstance(res, r.ScheduleOutbox):
+            kinds.append(el(tag(CALDAV, "schedule-outbox")))
         elif isinstance(res, r.AddressBookCollection | r.DirectoryBook):
             kinds.append(el(tag(CARDDAV, "addressbook")))
         return kinds
@@ -95,7 +99,7 @@ def store_collection_field(ctx: Context, res: r.Resource, field: str, element: A
     if isinstance(res, r.CalendarCollection):
         calendars.update_calendar(ctx.db, access=res.access, **{field: text})
     elif isinstance(res, r.AddressBookCollection) and field in ("display_name", "description"):
-        contacts.update_address_book(ctx.db, book=res.book, **{field: text})
+        contacts.update_address_book(ctx.db, book=res.access, **{field: text})
     else:
         raise DavError(403, precondition="cannot-modify-protected-property")
 
@@ -198,7 +202,10 @@ class Owner(Property):
         if isinstance(res, r.CalendarCollection):
             owner = res.access.calendar.owner_email
             return [xml.href(r.href_of("principals", owner, collection=True))]
-        if isinstance(res, r.AddressBookCollection | r.CalendarHome | r.AddressBookHome):
+        if isinstance(res, r.AddressBookCollection):
+            owner = res.book.owner_email
+            return [xml.href(r.href_of("principals", owner, collection=True))]
+        if isinstance(res, r.CalendarHome | r.AddressBookHome):
             return principal_href(ctx)
         return None
 
@@ -260,14 +267,29 @@ class CurrentUserPrivilegeSet(Property):
     name = tag(DAV, "current-user-privilege-set")
 
     def value(self, ctx: Context, res: r.Resource) -> Value:
-        read_only = isinstance(res, r.DirectoryBook | r.DirectoryItem | r.Principal) or (
-            isinstance(res, r.CalendarCollection | r.CalendarItem)
-            and not _calendar_access(res).writable
+        read_only = (
+            isinstance(
+                res,
+                r.DirectoryBook
+                | r.DirectoryItem
+                | r.Principal
+                | r.ScheduleInbox
+                | r.ScheduleOutbox,
+            )
+            or (
+                isinstance(res, r.CalendarCollection | r.CalendarItem)
+                and not _calendar_access(res).writable
+            )
+            or (isinstance(res, r.AddressBookCollection) and not res.access.writable)
+            or (isinstance(res, r.ContactItem) and not res.collection.access.writable)
         )
         names = ["read", "read-current-user-privilege-set"]
         if not read_only:
             names += ["write", "write-content", "write-properties", "bind", "unbind"]
-        return [el(tag(DAV, "privilege"), None, el(tag(DAV, n))) for n in names]
+        privileges = [el(tag(DAV, "privilege"), None, el(tag(DAV, n))) for n in names]
+        if isinstance(res, r.ScheduleOutbox):  # free/busy requests only (RFC 6638 6.2)
+            privileges.append(el(tag(DAV, "privilege"), None, el(tag(CALDAV, "schedule-send"))))
+        return privileges
 
 
 def _calendar_access(res: r.CalendarCollection | r.CalendarItem) -> calendars.CalendarAccess:

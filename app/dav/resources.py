@@ -2,6 +2,7 @@
 
 /dav/                                   the service root
 /dav/principals/<email>/                a user (RFC 3744 principal, RFC 5397)
+/dav/principals/<email>/inbox/, outbox/ scheduling inbox and outbox (RFC 6638 2.1, 2.2)
 /dav/calendars/<email>/                 calendar home (RFC 4791 6.2.1): personal/, tasks/, shared-N/
 /dav/calendars/<email>/<cal>/<item>     a calendar object resource
 /dav/addressbooks/<email>/              address book home (RFC 6352 7.1.1): contacts/, directory/
@@ -22,10 +23,12 @@ from sqlalchemy.orm import Session
 from app.calendar import service as calendars
 from app.calendar.models import CalendarObject
 from app.contacts import service as contacts
+from app.contacts import sharing as book_sharing
 from app.contacts.models import AddressBook, Card
 from app.dav.errors import DavError
 
 PREFIX = "/dav"
+INBOX, OUTBOX = "inbox", "outbox"  # below the principal: /dav/principals/<email>/inbox/
 
 
 @dataclass
@@ -41,6 +44,20 @@ class PrincipalCollection:
 @dataclass
 class Principal:
     """One user."""
+
+    email: str
+
+
+@dataclass
+class ScheduleInbox:
+    """The user's scheduling inbox (RFC 6638 2.2): always empty, iTIP goes by mail."""
+
+    email: str
+
+
+@dataclass
+class ScheduleOutbox:
+    """The user's scheduling outbox (RFC 6638 2.1): POST a VFREEBUSY request to it."""
 
     email: str
 
@@ -83,15 +100,20 @@ class AddressBookHome:
 
 @dataclass
 class AddressBookCollection:
-    """One of the user's own address books."""
+    """An address book as the caller sees it: their own, or shared with them."""
 
-    book: AddressBook
+    access: contacts.BookAccess
     home: str
+
+    @property
+    def book(self) -> AddressBook:
+        """The stored address book."""
+        return self.access.book
 
     @functools.cached_property
     def href(self) -> str:
         """Its URL path (computed once: a listing prefixes every member with it)."""
-        return href_of("addressbooks", self.home, self.book.slug, collection=True)
+        return href_of("addressbooks", self.home, self.access.slug, collection=True)
 
 
 @dataclass
@@ -122,6 +144,8 @@ Resource = (
     Root
     | PrincipalCollection
     | Principal
+    | ScheduleInbox
+    | ScheduleOutbox
     | CalendarHome
     | CalendarCollection
     | CalendarItem
@@ -135,6 +159,8 @@ COLLECTIONS = (
     Root,
     PrincipalCollection,
     Principal,
+    ScheduleInbox,
+    ScheduleOutbox,
     CalendarHome,
     CalendarCollection,
     AddressBookHome,
@@ -172,7 +198,13 @@ def resolve(db: Session, *, user: str, segments: list[str]) -> Resource | None:
     if area == "principals":
         if not rest:
             return PrincipalCollection()
-        return Principal(rest[0]) if len(rest) == 1 and rest[0] == user else None
+        if rest[0] != user or len(rest) > 2:
+            return None
+        if len(rest) == 1:
+            return Principal(user)
+        if rest[1] == INBOX:
+            return ScheduleInbox(user)
+        return ScheduleOutbox(user) if rest[1] == OUTBOX else None
     if area == "calendars" and rest:
         return _resolve_calendar(db, user=user, home=rest[0], rest=rest[1:])
     if area == "addressbooks" and rest:
@@ -206,10 +238,16 @@ def _resolve_contacts(db: Session, *, user: str, home: str, rest: list[str]) -> 
             return book
         found = [c for c in contacts.directory_cards(db, email=user) if c.name == rest[1]]
         return DirectoryItem(book, found[0]) if found and len(rest) == 2 else None
-    address_book = contacts.find_address_book(db, email=user, slug=rest[0])
-    if address_book is None:
+    own = contacts.find_address_book(db, email=user, slug=rest[0])
+    access = (
+        contacts.BookAccess(own, own.slug)
+        if own is not None
+        else book_sharing.find_shared_book(db, email=user, slug=rest[0])
+    )
+    if access is None:
         return None
-    collection = AddressBookCollection(address_book, home)
+    address_book = access.book
+    collection = AddressBookCollection(access, home)
     if len(rest) == 1:
         return collection
     if len(rest) == 2:
@@ -227,6 +265,10 @@ def href(resource: Resource) -> str:
             return PREFIX + "/principals/"
         case Principal(email=email):
             return href_of("principals", email, collection=True)
+        case ScheduleInbox(email=email):
+            return href_of("principals", email, INBOX, collection=True)
+        case ScheduleOutbox(email=email):
+            return href_of("principals", email, OUTBOX, collection=True)
         case CalendarHome(email=email):
             return href_of("calendars", email, collection=True)
         case CalendarCollection():
@@ -263,8 +305,11 @@ def members(
             return [CalendarItem(resource, o.name, o) for o in objects]
         case AddressBookHome(email=email):
             books: list[Resource] = [
-                AddressBookCollection(b, email)
+                AddressBookCollection(contacts.BookAccess(b, b.slug), email)
                 for b in contacts.list_address_books(db, email=email)
+            ]
+            books += [
+                AddressBookCollection(a, email) for a in book_sharing.shared_books(db, email=email)
             ]
             return [*books, DirectoryBook(email)]
         case AddressBookCollection():
