@@ -6,8 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
+from app.directory import groups
+from app.directory import service as directory
 from app.settings import Settings
 from tests.conftest import TEST_PASSWORD
 from tests.live import fresh_postgres, serve
@@ -57,3 +61,43 @@ def dav_server(request: pytest.FixtureRequest, migrated_settings: Settings) -> I
         return
     with fresh_postgres(migrated_settings) as settings, serve(settings) as base_url:
         yield base_url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def live_directory(
+    request: pytest.FixtureRequest, migrated_settings: Settings
+) -> Iterator[tuple[str, Session]]:
+    """A live server and a session on its database, with the directory: alice, bob and info
+    in Example (bob in group team@, team@ inside group everyone@), carol in Other."""
+    if request.param == "sqlite":
+        session = _directory(migrated_settings)
+        with serve(migrated_settings) as url:
+            yield url, session
+        session.close()
+        return
+    with fresh_postgres(migrated_settings) as settings, serve(settings) as url:
+        session = _directory(settings)
+        yield url, session
+        session.close()
+
+
+def _directory(settings: Settings) -> Session:
+    db = Session(create_engine(settings.effective_database_url))
+    example = directory.create_organization(
+        db, name="Example", slug="example", domains=["example.com"]
+    )
+    other = directory.create_organization(db, name="Other", slug="other", domains=["example.org"])
+    for email in ("alice@example.com", "bob@example.com", "info@example.com", "carol@example.org"):
+        directory.create_account(db, email=email, display_name=email.split("@")[0].title())
+    team = groups.create_group(
+        db, organization_id=example.id, address="team@example.com", name="Team"
+    )
+    everyone = groups.create_group(
+        db, organization_id=example.id, address="everyone@example.com", name="Everyone"
+    )
+    groups.add_member(db, group=team, address="bob@example.com")
+    groups.add_member(db, group=team, address="carol@example.org")  # kept as an outside address
+    groups.add_member(db, group=everyone, address="team@example.com")
+    groups.create_group(db, organization_id=other.id, address="staff@example.org", name="Staff")
+    db.commit()
+    return db

@@ -4,64 +4,20 @@ never across organizations."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import caldav
 import httpx
 import pytest
-from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from app.calendar import sharing
 from app.contacts import sharing as book_sharing
 from app.directory import groups
-from app.directory import service as directory
 from app.errors import Forbidden
-from app.settings import Settings
 from tests.conftest import TEST_PASSWORD
 from tests.dav.samples import card, event
-from tests.live import fresh_postgres, serve
 
 ALICE_CAL = "/dav/calendars/alice@example.com/personal/"
 ALICE_BOOK = "/dav/addressbooks/alice@example.com/contacts/"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def live(
-    request: pytest.FixtureRequest, migrated_settings: Settings
-) -> Iterator[tuple[str, Session]]:
-    """A live server and a session on its database, with the directory: alice, bob and info
-    in Example (bob in group team@, team@ inside group everyone@), carol in Other."""
-    if request.param == "sqlite":
-        with serve(migrated_settings) as url:
-            yield url, _directory(migrated_settings)
-        return
-    with fresh_postgres(migrated_settings) as settings, serve(settings) as url:
-        session = _directory(settings)
-        yield url, session
-        session.close()
-
-
-def _directory(settings: Settings) -> Session:
-    db = Session(create_engine(settings.effective_database_url))
-    example = directory.create_organization(
-        db, name="Example", slug="example", domains=["example.com"]
-    )
-    other = directory.create_organization(db, name="Other", slug="other", domains=["example.org"])
-    for email in ("alice@example.com", "bob@example.com", "info@example.com", "carol@example.org"):
-        directory.create_account(db, email=email, display_name=email.split("@")[0].title())
-    team = groups.create_group(
-        db, organization_id=example.id, address="team@example.com", name="Team"
-    )
-    everyone = groups.create_group(
-        db, organization_id=example.id, address="everyone@example.com", name="Everyone"
-    )
-    groups.add_member(db, group=team, address="bob@example.com")
-    groups.add_member(db, group=team, address="carol@example.org")  # kept as an outside address
-    groups.add_member(db, group=everyone, address="team@example.com")
-    groups.create_group(db, organization_id=other.id, address="staff@example.org", name="Staff")
-    db.commit()
-    return db
 
 
 def _dav(base: str, user: str) -> httpx.Client:
@@ -75,9 +31,9 @@ def _home_listing(client: httpx.Client, home: str) -> str:
 
 
 def test_a_calendar_shared_with_a_group_reaches_its_members_only(
-    live: tuple[str, Session],
+    live_directory: tuple[str, Session],
 ) -> None:
-    base, db = live
+    base, db = live_directory
     alice, bob = _dav(base, "alice@example.com"), _dav(base, "bob@example.com")
     info, carol = _dav(base, "info@example.com"), _dav(base, "carol@example.org")
     assert alice.put(ALICE_CAL + "plan.ics", content=event("p", summary="Plan")).status_code == 201
@@ -136,8 +92,8 @@ def test_a_calendar_shared_with_a_group_reaches_its_members_only(
     assert "shared-" not in _home_listing(bob, "/dav/calendars/bob@example.com/")
 
 
-def test_an_address_book_shared_with_a_nested_group(live: tuple[str, Session]) -> None:
-    base, db = live
+def test_an_address_book_shared_with_a_nested_group(live_directory: tuple[str, Session]) -> None:
+    base, db = live_directory
     alice, bob = _dav(base, "alice@example.com"), _dav(base, "bob@example.com")
     assert alice.put(ALICE_BOOK + "sara.vcf", content=card("sara")).status_code == 201
     # everyone@ contains team@, which contains bob.
@@ -178,8 +134,8 @@ def test_an_address_book_shared_with_a_nested_group(live: tuple[str, Session]) -
     assert bob.get(shared + "reza.vcf").status_code == 404
 
 
-def test_groups_of_another_organization_are_refused(live: tuple[str, Session]) -> None:
-    _base, db = live
+def test_groups_of_another_organization_are_refused(live_directory: tuple[str, Session]) -> None:
+    _base, db = live_directory
     from app.calendar import service as calendars
     from app.contacts import service as contacts
 
