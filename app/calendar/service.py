@@ -115,7 +115,7 @@ def _grants(
     )
     if calendar_id is not None:
         query = query.where(Calendar.id == calendar_id)
-    return [(share, cal) for share, cal in db.execute(query).tuples()]
+    return [(share, cal) for share, cal in db.execute(query)]
 
 
 def _rw(share: CalendarShare) -> bool:

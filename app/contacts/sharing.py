@@ -88,7 +88,7 @@ def list_book_shares(db: Session, *, owner_email: str) -> list[BookShare]:
             else s.grantee_email or "",
             s.access,
         )
-        for s, b in rows.tuples()
+        for s, b in rows
     ]
 
 
@@ -119,7 +119,7 @@ def _grants(
     )
     if book_id is not None:
         query = query.where(AddressBook.id == book_id)
-    return list(db.execute(query).tuples())
+    return [(share, book) for share, book in db.execute(query)]
 
 
 def shared_books(db: Session, *, email: str) -> list[BookAccess]:
