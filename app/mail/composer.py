@@ -19,6 +19,7 @@ import nh3
 
 from app.mail.addresses import parse_address_list
 from app.mail.compose import Attachment, Draft, Outgoing, Priority, build_message
+from app.mail.inline_images import to_cid_html
 
 ReplyMode = Literal["reply", "reply_all", "forward", "forward_attachment", "edit_as_new"]
 DRAFT_HEADER = "X-Hamkar-Draft"
@@ -69,7 +70,7 @@ def to_draft(form: ComposeForm, *, sender: str, attachments: list[Attachment]) -
         bcc=[form.bcc],
         subject=form.subject,
         text=form.body_text(),
-        html=form.html if form.rich else None,
+        html=to_cid_html(form.html) if form.rich else None,
         attachments=attachments,
         in_reply_to=form.in_reply_to or None,
         references=form.references.split(),
