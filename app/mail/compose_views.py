@@ -140,13 +140,7 @@ def compose_page(
             endpoint, email=my_address(page), password=_password(page), folder="Drafts", uid=draft
         )
         reopened = form_from_draft(raw, draft)
-        reopened.html = inline_images.restore(
-            reopened.html,
-            raw,
-            store=upload_store(page),
-            owner=my_address(page),
-            max_bytes=max_upload_bytes(page),
-        )
+        reopened.html = _with_images(page, reopened.html, raw)
         return _render(page, reopened)
     if mode in REPLY_MODES and folder and uid is not None:
         raw = filing.fetch_raw(
@@ -161,6 +155,7 @@ def compose_page(
             timezone=_timezone(page),
         )
         form.identity = default_for_folder(_identities(page), folder)
+        form.html = _with_images(page, form.html, raw)  # the quoted message's inline images
         if mode != "edit_as_new":
             form.html = with_signature(
                 form.html,
@@ -182,6 +177,17 @@ def compose_page(
     blank = ComposeForm(to=to[:2000], identity=_identities(page)[0].address)
     blank.html = with_signature("", _signatures(page)[blank.identity], above_quote=False)
     return _render(page, blank)
+
+
+def _with_images(page: Page, markup: str, raw: bytes) -> str:
+    """``markup`` with the inline images of ``raw`` shown from uploads of this account."""
+    return inline_images.restore(
+        markup,
+        raw,
+        store=upload_store(page),
+        owner=my_address(page),
+        max_bytes=max_upload_bytes(page),
+    )
 
 
 def _form(values: dict[str, Any]) -> ComposeForm:

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import nh3
 
 from app.mail.addresses import parse_address_list
-from app.mail.compose import Attachment, Draft, Outgoing, Priority, build_message
+from app.mail.compose import Attachment, Draft, Outgoing, Priority, build_message, clean_html
 from app.mail.inline_images import to_cid_html
 
 ReplyMode = Literal["reply", "reply_all", "forward", "forward_attachment", "edit_as_new"]
@@ -169,7 +169,7 @@ def reply_form(
         form.html = (
             f"<p><br></p><p>---------- Forwarded message ----------<br>From: "
             f"{html.escape(sender)}<br>Date: {html.escape(when)}<br>Subject: "
-            f"{html.escape(subject)}</p>{nh3.clean(quoted_html)}"
+            f"{html.escape(subject)}</p>{clean_html(quoted_html)}"
         )
         return form, _attachments_of(original)
     form.subject = _prefixed("Re: ", subject)
@@ -179,7 +179,7 @@ def reply_form(
     form.references = " ".join([*str(original["References"] or "").split(), message_id]).strip()
     form.html = (
         f"<p><br></p><p>On {html.escape(when)}, {html.escape(sender)} wrote:</p>"
-        f"<blockquote>{nh3.clean(quoted_html)}</blockquote>"
+        f"<blockquote>{clean_html(quoted_html)}</blockquote>"
     )
     return form, []
 

@@ -13,7 +13,7 @@ import re
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
-from app.errors import NotFound
+from app.errors import NotFound, TooLarge
 from app.mail.compose import Attachment
 from app.mail.uploads import UploadStore
 
@@ -52,34 +52,38 @@ def inline_attachments(store: UploadStore, owner: str, markup: str) -> list[Atta
 
 
 def restore(markup: str, raw: bytes, *, store: UploadStore, owner: str, max_bytes: int) -> str:
-    """The editor's HTML of a reopened draft, every image shown from an upload of ``owner``.
+    """The editor's HTML of a reopened draft (or a quoted message), every image shown from an
+    upload of ``owner``.
 
-    Uploads still there are kept; missing ones, and ``cid:`` images of other clients' drafts,
-    are made again from the draft's own parts.
+    Uploads still there are kept; missing ones, and ``cid:`` images of other clients' drafts or
+    of the message quoted, are made again from the message's own parts.
     """
     parts = _image_parts(raw)
 
-    def upload(part: Attachment) -> str:
-        saved = store.save(
-            owner,
-            filename=part.filename,
-            content_type=part.content_type,
-            chunks=[part.data],
-            max_bytes=max_bytes,
-        )
-        return EDITOR_SRC.format(id=saved.id)
+    def upload(part: Attachment | None, original: str) -> str:
+        if part is None:
+            return original
+        try:
+            saved = store.save(
+                owner,
+                filename=part.filename,
+                content_type=part.content_type,
+                chunks=[part.data],
+                max_bytes=max_bytes,
+            )
+        except TooLarge:
+            return original  # over the limit: left out, as an attachment would be
+        return f'src="{EDITOR_SRC.format(id=saved.id)}"'
 
     def editor_src(match: re.Match[str]) -> str:
         try:
             store.get(owner, match[1])
             return match[0]
         except NotFound:
-            part = parts.get(content_id(match[1]))
-            return f'src="{upload(part)}"' if part else match[0]
+            return upload(parts.get(content_id(match[1])), match[0])
 
     def cid_src(match: re.Match[str]) -> str:
-        part = parts.get(html.unescape(match[1]).strip("<>"))
-        return f'src="{upload(part)}"' if part else match[0]
+        return upload(parts.get(html.unescape(match[1]).strip("<>")), match[0])
 
     return _CID_SRC_RE.sub(cid_src, _EDITOR_SRC_RE.sub(editor_src, markup))
 

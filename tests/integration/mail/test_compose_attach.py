@@ -3,6 +3,7 @@ from Files (rights and size limit), directory groups expanded into their members
 
 from __future__ import annotations
 
+import base64
 import re
 import struct
 import uuid
@@ -152,30 +153,48 @@ def test_draft_keeps_inline_images_and_reopens_them(
     assert alice.get(f"/mail/compose/attachments/{ids[0]}/view").content == png
 
 
+def _with_cid_image(marker: str, png: bytes) -> bytes:
+    """A message as another client writes it: HTML with a cid: image in multipart/related."""
+    head = (
+        f"From: bob@example.com\r\nTo: alice@example.com\r\nSubject: logo {marker}\r\n"
+        f"Message-ID: <l-{marker}@example.com>\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: multipart/related; boundary=RR\r\n\r\n--RR\r\n"
+        'Content-Type: text/html; charset=utf-8\r\n\r\n<p>hi <img src="cid:logo@tb"></p>\r\n'
+        "--RR\r\nContent-Type: image/png\r\nContent-ID: <logo@tb>\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\n"
+    )
+    return head.encode() + base64.encodebytes(png).replace(b"\n", b"\r\n") + b"--RR--\r\n"
+
+
+def _shown_images(client: TestClient, page: str) -> list[bytes]:
+    ids = dict.fromkeys(re.findall(r"/mail/compose/attachments/([0-9a-f]{32})/view", page))
+    return [client.get(f"/mail/compose/attachments/{i}/view").content for i in ids]
+
+
 def test_another_clients_draft_with_cid_images_reopens_with_them(
     alice: TestClient, compose_settings: Settings
 ) -> None:
-    png = _png(3)
-    marker = uuid.uuid4().hex[:8]
-    raw = (
-        (
-            f"From: alice@example.com\r\nSubject: thunderbird {marker}\r\nMIME-Version: 1.0\r\n"
-            "Content-Type: multipart/related; boundary=RR\r\n\r\n--RR\r\n"
-            'Content-Type: text/html; charset=utf-8\r\n\r\n<p>hi <img src="cid:logo@tb"></p>\r\n'
-            "--RR\r\nContent-Type: image/png\r\nContent-ID: <logo@tb>\r\n"
-            "Content-Transfer-Encoding: base64\r\n\r\n"
-        ).encode()
-        + __import__("base64").encodebytes(png).replace(b"\n", b"\r\n")
-        + b"--RR--\r\n"
-    )
+    png, marker = _png(3), uuid.uuid4().hex[:8]
     with _imap(compose_settings, "alice@example.com") as client:
-        client.append("Drafts", raw, flags=[b"\\Draft"])
+        client.append("Drafts", _with_cid_image(marker, png), flags=[b"\\Draft"])
         client.select_folder("Drafts")
         uid = client.search(["SUBJECT", marker])[0]
     page = alice.get(f"/mail/compose?draft={uid}").text
-    ids = re.findall(r"/mail/compose/attachments/([0-9a-f]{32})/view", page)
-    assert len(set(ids)) == 1 and "cid:logo@tb" not in page
-    assert alice.get(f"/mail/compose/attachments/{ids[0]}/view").content == png
+    assert "cid:logo@tb" not in page
+    assert _shown_images(alice, page) == [png]
+
+
+@pytest.mark.parametrize("mode", ["forward", "reply"])
+def test_quoted_inline_images_come_along(
+    alice: TestClient, compose_settings: Settings, mode: str
+) -> None:
+    png, marker = _png(4), uuid.uuid4().hex[:8]
+    with _imap(compose_settings, "alice@example.com") as client:
+        client.append("INBOX", _with_cid_image(marker, png))
+        client.select_folder("INBOX")
+        uid = client.search(["SUBJECT", f"logo {marker}"])[0]
+    page = alice.get(f"/mail/compose?mode={mode}&folder=INBOX&uid={uid}").text
+    assert _shown_images(alice, page) == [png]
 
 
 def test_a_non_image_upload_cannot_be_shown_inline(alice: TestClient) -> None:
