@@ -66,11 +66,19 @@
     if (Array.from(event.dataTransfer.types || []).includes("Files")) event.preventDefault();
   });
   editor.addEventListener("drop", (event) => {
-    const images = imagesOf(event.dataTransfer);
-    if (!images.length) return;
+    const files = Array.from((event.dataTransfer && event.dataTransfer.files) || []);
+    if (!files.length) return;
+    // Never let the browser open a dropped file (the page, and the message, would be gone).
     event.preventDefault();
     event.stopPropagation();
     const range = rangeAt(event);
-    images.forEach((file) => insertImage(file, range));
+    imagesOf(event.dataTransfer).forEach((file) => insertImage(file, range));
+    const others = new DataTransfer();
+    files.filter((file) => !IMAGE_TYPES.includes(file.type)).forEach((file) => others.items.add(file));
+    if (others.files.length) {
+      // Other files become ordinary attachments, as if dropped on the drop zone.
+      document.getElementById("dropzone").dispatchEvent(
+        new DragEvent("drop", { dataTransfer: others, bubbles: true, cancelable: true }));
+    }
   });
 })();

@@ -38,13 +38,14 @@ def page(browser: Any, live_server: str) -> Iterator[Any]:
     context.close()
 
 
-def _image_event(page: Any, kind: str, png: bytes, name: str) -> None:
-    """Paste or drop a PNG file into the editor, as the browser delivers it."""
+def _image_event(page: Any, kind: str, png: bytes, name: str, *, with_text: bool = False) -> None:
+    """Paste or drop a PNG file (and a text file) into the editor, as the browser delivers it."""
     page.evaluate(
-        """([kind, bytes, name]) => {
+        """([kind, bytes, name, withText]) => {
              const file = new File([new Uint8Array(bytes)], name, {type: "image/png"});
              const data = new DataTransfer();
              data.items.add(file);
+             if (withText) data.items.add(new File(["minutes"], "notes.txt", {type: "text/plain"}));
              const editor = document.getElementById("editor");
              const box = editor.getBoundingClientRect();
              const event = kind === "paste"
@@ -53,7 +54,7 @@ def _image_event(page: Any, kind: str, png: bytes, name: str) -> None:
                                         clientX: box.left + 5, clientY: box.top + 5});
              editor.dispatchEvent(event);
            }""",
-        [kind, list(png), name],
+        [kind, list(png), name, with_text],
     )
 
 
@@ -74,10 +75,13 @@ def test_pasted_and_dropped_images_are_sent_inline(
     pasted, dropped = _png(10), _png(20)
     _image_event(page, "paste", pasted, "pasted.png")
     page.wait_for_selector("#editor img[src$='/view']")
-    _image_event(page, "drop", dropped, "dropped.png")
+    # A dropped image goes inline; a file dropped with it becomes an ordinary attachment.
+    _image_event(page, "drop", dropped, "dropped.png", with_text=True)
     page.wait_for_selector("#editor img[src$='/view'] >> nth=1")
+    page.wait_for_selector("#attachment-list li[data-id]")
     images = page.locator("#editor img")
     assert images.count() == 2
+    assert page.locator("#attachment-list .attachment-name").inner_text() == "notes.txt"
     # The editor shows them from the upload (they loaded: the browser decoded real pixels).
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and not all(
@@ -85,7 +89,6 @@ def test_pasted_and_dropped_images_are_sent_inline(
     ):
         page.wait_for_timeout(100)
     assert all(images.nth(i).evaluate("img => img.naturalWidth") == 2 for i in range(2))
-    assert page.locator("#attachment-list li").count() == 0  # inline, not attachments
     _wait_sent(page, live_server)
 
     received = _wait_for(migrated_settings, "bob@example.com", marker, timeout=20)
@@ -98,6 +101,8 @@ def test_pasted_and_dropped_images_are_sent_inline(
     assert sorted(p.get_content() for p in parts[1:]) == sorted([pasted, dropped])
     for part in parts[1:]:
         assert f'src="cid:{part["Content-ID"].strip("<>")}"' in html
+    # The images are inline only; the text file is the one attachment.
+    assert [a.get_filename() for a in received.iter_attachments()] == ["notes.txt"]
 
 
 def _alice_file(settings: Settings, name: str, data: bytes) -> None:
