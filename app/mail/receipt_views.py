@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from app.errors import DomainError, NotFound
 from app.mail import receipts, submit
+from app.mail.identities import identities_for
 from app.mail.views import account_of, mail_url
 from app.web.deps import Page, UserPageDep
 
@@ -28,7 +29,9 @@ def receipt_question(
     uid: Annotated[int, Query(gt=0)],
 ) -> Response:
     """The banner asking whether to send the receipt; empty when there is nothing to ask."""
-    found = receipts.receipt_request(account_of(page), folder=folder, uid=uid)
+    found = receipts.receipt_request(
+        account_of(page), folder=folder, uid=uid, own_addresses=_own_addresses(page)
+    )
     return _banner(page, folder, uid, found)
 
 
@@ -65,6 +68,12 @@ async def answer_receipt(
         return RedirectResponse(mail_url(folder, uid), status_code=303)
     done = page._("The read receipt was sent.") if answer == "send" else ""
     return _banner(page, folder, uid, None, notice=done)
+
+
+def _own_addresses(page: Page) -> frozenset[str]:
+    """The reader's identities (aliases, role mailboxes): never asked to notify themselves."""
+    assert page.user is not None
+    return frozenset(i.address.lower() for i in identities_for(page.db, account=page.user))
 
 
 def _banner(

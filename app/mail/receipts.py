@@ -41,9 +41,11 @@ class ReceiptRequest:
     original_recipient: str
 
 
-def receipt_request(account: MailAccount, *, folder: str, uid: int) -> ReceiptRequest | None:
+def receipt_request(
+    account: MailAccount, *, folder: str, uid: int, own_addresses: frozenset[str] = frozenset()
+) -> ReceiptRequest | None:
     """The open request on this message, or ``None`` (none asked, already answered, a draft,
-    an MDN itself, or a request from the reader to themselves)."""
+    an MDN itself, or a request to one of the reader's own addresses, e.g. in Sent)."""
     flags, header = _flags_and_header(account, folder=folder, uid=uid)
     if MDN_SENT in flags or b"\\Draft" in flags:
         return None
@@ -51,7 +53,7 @@ def receipt_request(account: MailAccount, *, folder: str, uid: int) -> ReceiptRe
     if original.get_content_type() == "multipart/report":
         return None  # never answer a report with a report (RFC 8098 section 2.1)
     notify = _notify_address(original)
-    if notify is None or notify.lower() == account.email.lower():
+    if notify is None or notify.lower() in {account.email.lower(), *own_addresses}:
         return None
     return ReceiptRequest(
         folder=folder,

@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 from app.settings import Settings
 from tests.helpers import csrf_token, login
 from tests.integration.mail.conftest import deliver
+from tests.integration.mail.test_compose_views import _make_role_member
 from tests.integration.mail.test_send import _imap, _wait_for
 
 
@@ -113,6 +114,9 @@ def test_no_question_without_a_request_or_for_ones_own_address(
     marker = uuid.uuid4().hex[:8]
     own = _asking(migrated_settings, marker, notify="alice@example.com")
     assert "Send a receipt" not in alice.get(f"/mail/-/receipt?folder=INBOX&uid={own}").text
+    _make_role_member(migrated_settings, can_send_as=True)  # info@ is one of alice's identities
+    role = _asking(migrated_settings, uuid.uuid4().hex[:8], notify="Info <info@example.com>")
+    assert "Send a receipt" not in alice.get(f"/mail/-/receipt?folder=INBOX&uid={role}").text
     broken = _asking(migrated_settings, uuid.uuid4().hex[:8], notify="not an address")
     assert "Send a receipt" not in alice.get(f"/mail/-/receipt?folder=INBOX&uid={broken}").text
     assert alice.get("/mail/-/receipt?folder=INBOX&uid=999999").status_code == 404
