@@ -212,3 +212,27 @@ def test_a_read_receipt_is_sent_only_when_the_reader_says_so(
     page.wait_for_selector(".message-subject")
     page.wait_for_timeout(500)  # the question would have loaded by now
     assert page.locator("#receipt-request").count() == 0
+
+
+def test_a_reopened_draft_shows_its_inline_image(
+    page: Any, live_server: str, migrated_settings: Settings
+) -> None:
+    marker = uuid.uuid4().hex[:8]
+    page.goto(f"{live_server}/mail/compose")
+    page.fill("#subject", f"draft image {marker}")
+    page.click("#editor")
+    page.keyboard.type("See the picture")
+    _image_event(page, "paste", _png(30), "shot.png")
+    page.wait_for_selector("#editor img[src$='/view']")
+    deadline = time.monotonic() + 15  # autosave runs every 5 s
+    while not page.input_value("input[name=draft_uid]") and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+    draft_uid = page.input_value("input[name=draft_uid]")
+    assert draft_uid.isdigit()
+    page.goto(f"{live_server}/mail/compose?draft={draft_uid}")
+    image = page.wait_for_selector("#editor img")
+    deadline = time.monotonic() + 5
+    while not image.evaluate("img => img.complete") and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert image.evaluate("img => img.naturalWidth") == 2
+    assert "See the picture" in page.inner_text("#editor")
