@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from email.headerregistry import Address
 from email.utils import getaddresses
 
 from app.errors import Invalid
 
 _LOCAL_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+# RFC 6531: an internationalized local part may hold any UTF-8 letter, mark or digit.
+_ATEXT = frozenset("!#$%&'*+/=?^_`{|}~-")
 _LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 MAX_RECIPIENTS = 500
@@ -36,9 +39,25 @@ def parse_address(text: str) -> Address:
     name, addr = pairs[0]
     local, at, domain = addr.rpartition("@")
     encoded_domain = ascii_domain(domain) if at else None
-    if not local or not _LOCAL_RE.match(local) or len(local) > 64 or encoded_domain is None:
+    local = unicodedata.normalize("NFC", local)
+    if not local or not _valid_local(local) or len(local.encode()) > 64 or encoded_domain is None:
         raise Invalid("“%(address)s” is not a valid email address.", address=text.strip()[:80])
     return Address(display_name=" ".join(name.split()), username=local, domain=encoded_domain)
+
+
+def _valid_local(local: str) -> bool:
+    """A dot-atom local part, ASCII (RFC 5322) or internationalized (RFC 6531)."""
+    if local.isascii():
+        return bool(_LOCAL_RE.match(local))
+    return all(
+        atom and all(ch in _ATEXT or unicodedata.category(ch)[0] in "LMN" for ch in atom)
+        for atom in local.split(".")
+    )
+
+
+def is_international(address: str) -> bool:
+    """Whether an address needs SMTPUTF8 (its local part is not ASCII; domains go as IDNA)."""
+    return not address.isascii()
 
 
 def parse_address_list(values: list[str]) -> list[Address]:

@@ -2,6 +2,8 @@
 
 Headers are encoded by the ``email`` package (RFC 2047 words, RFC 2231 filenames); nothing the
 user typed can add a header: line breaks and control characters are refused or folded away first.
+A message to or from an internationalized address (a non-ASCII local part) has UTF-8 headers
+(RFC 6532) and can only travel over SMTPUTF8 (RFC 6531).
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ from email import message_from_bytes, policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from functools import cached_property
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 import nh3
 
 from app.errors import Invalid
-from app.mail.addresses import parse_address_list
+from app.mail.addresses import is_international, parse_address_list
 
 Priority = Literal["high", "normal", "low"]
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -59,20 +62,42 @@ class Draft:
 
 @dataclass(frozen=True)
 class Outgoing:
-    """A built message and its SMTP envelope (Bcc recipients are only in the envelope)."""
+    """A built message and its SMTP envelope (Bcc recipients are only in the envelope).
+
+    ``raw``, when given, is the exact text to send (a queued message goes out byte for byte).
+    """
 
     message: EmailMessage
     envelope_from: str
     recipients: list[str]
+    raw: bytes | None = None
 
     def as_bytes(self) -> bytes:
         """The message as it goes over the wire (CRLF line ends)."""
+        if self.raw is not None:
+            return self.raw
+        return self._built
+
+    @cached_property
+    def _built(self) -> bytes:
         return self.message.as_bytes(policy=self.message.policy)
+
+    @property
+    def smtputf8(self) -> bool:
+        """Whether it needs SMTPUTF8: UTF-8 in an envelope address or in the header."""
+        header = self.as_bytes().split(b"\r\n\r\n", 1)[0]
+        envelope = [self.envelope_from, *self.recipients]
+        return not header.isascii() or any(is_international(a) for a in envelope)
 
 
 def clean_html(markup: str) -> str:
-    """Rich text as it may be sent or edited: nh3's safe subset, keeping signature blocks."""
-    return nh3.clean(markup, allowed_classes={"div": {"signature"}})
+    """Rich text as it may be sent or edited: nh3's safe subset, keeping signature blocks and
+    ``cid:`` references to inline images (RFC 2392)."""
+    return nh3.clean(
+        markup,
+        allowed_classes={"div": {"signature"}},
+        url_schemes=nh3.ALLOWED_URL_SCHEMES | {"cid"},
+    )
 
 
 def clean_subject(subject: str) -> str:
@@ -101,7 +126,10 @@ def build_message(
     to, cc, bcc = (parse_address_list(v) for v in (draft.to, draft.cc, draft.bcc))
     if require_recipients and not (to or cc or bcc):
         raise Invalid("Add at least one recipient.")
-    message = EmailMessage(policy=policy.SMTP)
+    everyone = [*sender, *to, *cc, *bcc, *parse_address_list([draft.reply_to or ""])]
+    international = any(is_international(a.addr_spec) for a in everyone)
+    # RFC 2047 cannot encode a local part: those messages carry UTF-8 headers (RFC 6532).
+    message = EmailMessage(policy=policy.SMTPUTF8 if international else policy.SMTP)
     _set_headers(message, draft, sender[0], to, cc, timezone, now or datetime.now(UTC))
     _set_body(message, draft)
     recipients = [a.addr_spec for a in (*to, *cc, *bcc)]

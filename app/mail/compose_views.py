@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
+import anyio.from_thread
 from fastapi import APIRouter, File, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -15,10 +16,10 @@ from app.auth import service as auth
 from app.auth.imap_login import ImapEndpoint
 from app.db import utcnow
 from app.directory.service import attachment_limit_bytes
-from app.errors import DomainError, Invalid, Unauthorized
-from app.mail import filing, outbox
+from app.errors import DomainError, Invalid, Unauthorized, Unavailable
+from app.mail import filing, inline_images, outbox, submit
 from app.mail.addresses import parse_address_list
-from app.mail.compose import Attachment, clean_html
+from app.mail.compose import Attachment, Outgoing, clean_html
 from app.mail.composer import ComposeForm, ReplyMode, draft_message, form_from_draft, reply_form
 from app.mail.identities import Identity, choose_identity, default_for_folder, identities_for
 from app.mail.recipients import record_recipients, suggest
@@ -36,7 +37,8 @@ REPLY_MODES: tuple[ReplyMode, ...] = (
 )
 
 
-def _store(page: Page) -> UploadStore:
+def upload_store(page: Page) -> UploadStore:
+    """Where this installation keeps compose uploads."""
     return UploadStore(page.state.settings.data_dir / "uploads")
 
 
@@ -47,7 +49,8 @@ def _password(page: Page) -> str:
     return password
 
 
-def _me(page: Page) -> str:
+def my_address(page: Page) -> str:
+    """The signed-in account's address (owner of its uploads and drafts)."""
     assert page.user is not None
     return page.user.email
 
@@ -68,7 +71,7 @@ def _signatures(page: Page) -> dict[str, str]:
     return signatures_for(page.db, account=page.user, identities=identities)
 
 
-def _max_upload(page: Page) -> int:
+def max_upload_bytes(page: Page) -> int:
     """The organization's attachment limit, capped by the server's."""
     assert page.user is not None
     server = page.state.settings.max_attachment_bytes
@@ -81,10 +84,13 @@ def _timezone(page: Page) -> str:
 
 
 def _attachments(page: Page, form: ComposeForm) -> list[Attachment]:
-    store, found = _store(page), []
+    """The files attached, then the images shown inline in the rich text."""
+    store, found = upload_store(page), []
     for upload_id in form.attachment_ids:
-        upload, data = store.get(_me(page), upload_id)
+        upload, data = store.get(my_address(page), upload_id)
         found.append(Attachment(upload.filename, upload.content_type, data))
+    if form.rich:
+        found += inline_images.inline_attachments(store, my_address(page), form.html)
     return found
 
 
@@ -96,11 +102,11 @@ def _render(
     notice: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    store = _store(page)
+    store = upload_store(page)
     uploads = []
     for upload_id in form.attachment_ids:
         try:
-            uploads.append(store.get(_me(page), upload_id)[0])
+            uploads.append(store.get(my_address(page), upload_id)[0])
         except DomainError:
             continue
     return page.render(
@@ -114,7 +120,7 @@ def _render(
         identities=_identities(page),
         signatures_json=json.dumps(_signatures(page)),
         editor_html=clean_html(form.html),
-        max_upload=_max_upload(page),
+        max_upload=max_upload_bytes(page),
     )
 
 
@@ -131,36 +137,39 @@ def compose_page(
     endpoint = ImapEndpoint.from_settings(page.state.settings)
     if draft is not None:
         raw = filing.fetch_raw(
-            endpoint, email=_me(page), password=_password(page), folder="Drafts", uid=draft
+            endpoint, email=my_address(page), password=_password(page), folder="Drafts", uid=draft
         )
-        return _render(page, form_from_draft(raw, draft))
+        reopened = form_from_draft(raw, draft)
+        reopened.html = _with_images(page, reopened.html, raw)
+        return _render(page, reopened)
     if mode in REPLY_MODES and folder and uid is not None:
         raw = filing.fetch_raw(
-            endpoint, email=_me(page), password=_password(page), folder=folder, uid=uid
+            endpoint, email=my_address(page), password=_password(page), folder=folder, uid=uid
         )
         form, kept = reply_form(
             raw,
             mode=mode,
-            me=_me(page),
+            me=my_address(page),
             folder=folder,
             uid=uid,  # type: ignore[arg-type]
             timezone=_timezone(page),
         )
         form.identity = default_for_folder(_identities(page), folder)
+        form.html = _with_images(page, form.html, raw)  # the quoted message's inline images
         if mode != "edit_as_new":
             form.html = with_signature(
                 form.html,
                 _signatures(page)[form.identity],
-                above_quote=signature_above_quote(page.db, email=_me(page)),
+                above_quote=signature_above_quote(page.db, email=my_address(page)),
             )
-        store = _store(page)
+        store = upload_store(page)
         form.attachment_ids = [
             store.save(
-                _me(page),
+                my_address(page),
                 filename=a.filename,
                 content_type=a.content_type,
                 chunks=[a.data],
-                max_bytes=_max_upload(page),
+                max_bytes=max_upload_bytes(page),
             ).id
             for a in kept
         ]
@@ -168,6 +177,17 @@ def compose_page(
     blank = ComposeForm(to=to[:2000], identity=_identities(page)[0].address)
     blank.html = with_signature("", _signatures(page)[blank.identity], above_quote=False)
     return _render(page, blank)
+
+
+def _with_images(page: Page, markup: str, raw: bytes) -> str:
+    """``markup`` with the inline images of ``raw`` shown from uploads of this account."""
+    return inline_images.restore(
+        markup,
+        raw,
+        store=upload_store(page),
+        owner=my_address(page),
+        max_bytes=max_upload_bytes(page),
+    )
 
 
 def _form(values: dict[str, Any]) -> ComposeForm:
@@ -240,7 +260,7 @@ def _save_draft(page: Page, form: ComposeForm) -> None:
     endpoint = ImapEndpoint.from_settings(page.state.settings)
     form.draft_uid = filing.save_draft(
         endpoint,
-        email=_me(page),
+        email=my_address(page),
         password=_password(page),
         raw=outgoing.as_bytes(),
         replaces_uid=form.draft_uid,
@@ -257,6 +277,7 @@ def _send(page: Page, form: ComposeForm) -> Response:
             to_draft(form, sender=_sender(page, form), attachments=_attachments(page, form)),
             timezone=_timezone(page),
         )
+        _require_smtputf8(page, outgoing)
         _save_draft(page, form)  # kept until the message is out: nothing is lost on failure
         reply = (
             outbox.ReplyTarget(form.reply_folder, form.reply_uid, form.forwarded)
@@ -266,7 +287,7 @@ def _send(page: Page, form: ComposeForm) -> Response:
         row = outbox.queue(
             page.db,
             secret=page.state.secret,
-            email=_me(page),
+            email=my_address(page),
             password=_password(page),
             outgoing=outgoing,
             send_at=send_at,
@@ -279,10 +300,23 @@ def _send(page: Page, form: ComposeForm) -> Response:
             page, form, error=page._(exc.message, **exc.params), status_code=exc.status_code
         )
     record_recipients(
-        page.db, email=_me(page), addresses=parse_address_list([form.to, form.cc, form.bcc])
+        page.db, email=my_address(page), addresses=parse_address_list([form.to, form.cc, form.bcc])
     )
     page.db.commit()
     return RedirectResponse(f"/mail/outbox?queued={row.id}", status_code=303)
+
+
+def _require_smtputf8(page: Page, outgoing: Outgoing) -> None:
+    """Refuse now, with the message still open, what the server could not carry (RFC 6531)."""
+    if not outgoing.smtputf8:
+        return
+    endpoint = submit.SmtpEndpoint.from_settings(page.state.settings)
+    try:
+        offered = anyio.from_thread.run(submit.offers_smtputf8, endpoint)
+    except Unavailable:
+        return  # the outbox tries again and reports a failure there
+    if not offered:
+        raise submit.NoSmtpUtf8(outgoing)
 
 
 def _send_time(page: Page, form: ComposeForm) -> datetime:
@@ -305,7 +339,7 @@ def recipient_suggestions(page: UserPageDep, q: str = "") -> JSONResponse:
     """Autocomplete for To/Cc/Bcc: recently used addresses and the address list."""
     assert page.user is not None
     found = suggest(
-        page.db, email=_me(page), organization_id=page.user.organization_id, query=q[:200]
+        page.db, email=my_address(page), organization_id=page.user.organization_id, query=q[:200]
     )
     return JSONResponse(
         [{"address": s.address, "name": s.name, "kind": s.kind, "label": s.label} for s in found]
@@ -315,15 +349,15 @@ def recipient_suggestions(page: UserPageDep, q: str = "") -> JSONResponse:
 @router.post("/mail/compose/attachments")
 async def upload_attachment(page: UserPageDep, file: Annotated[UploadFile, File()]) -> JSONResponse:
     """Store one attachment; the compose page keeps its id in the form."""
-    limit = _max_upload(page)
+    limit = max_upload_bytes(page)
 
     def chunks() -> Any:
         while chunk := file.file.read(1024 * 1024):
             yield chunk
 
     try:
-        upload = _store(page).save(
-            _me(page),
+        upload = upload_store(page).save(
+            my_address(page),
             filename=file.filename or "attachment",
             content_type=file.content_type or "",
             chunks=chunks(),
@@ -346,21 +380,21 @@ async def upload_attachment(page: UserPageDep, file: Annotated[UploadFile, File(
 @router.post("/mail/compose/attachments/{upload_id}/delete")
 def delete_attachment(page: UserPageDep, upload_id: str) -> Response:
     """Take an attachment off the message."""
-    _store(page).delete(_me(page), upload_id)
+    upload_store(page).delete(my_address(page), upload_id)
     return Response(status_code=204)
 
 
 @router.get("/mail/outbox")
 def outbox_page(page: UserPageDep, queued: int | None = None) -> Response:
     """Messages waiting to leave (undo) or that failed (edit and resend)."""
-    rows = outbox.pending_for(page.db, email=_me(page))
+    rows = outbox.pending_for(page.db, email=my_address(page))
     return page.render("mail/outbox.html", section="mail", rows=rows, queued=queued, now=utcnow())
 
 
 @router.post("/mail/outbox/{outbox_id}/undo")
 def undo_send(page: UserPageDep, outbox_id: int) -> Response:
     """Take the message back and reopen it in the editor."""
-    row = outbox.cancel(page.db, email=_me(page), outbox_id=outbox_id)
+    row = outbox.cancel(page.db, email=my_address(page), outbox_id=outbox_id)
     page.db.commit()
     if row.draft_uid is not None:
         return RedirectResponse(f"/mail/compose?draft={row.draft_uid}", status_code=303)

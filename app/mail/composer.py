@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 import nh3
 
 from app.mail.addresses import parse_address_list
-from app.mail.compose import Attachment, Draft, Outgoing, Priority, build_message
+from app.mail.compose import Attachment, Draft, Outgoing, Priority, build_message, clean_html
+from app.mail.inline_images import to_cid_html
 
 ReplyMode = Literal["reply", "reply_all", "forward", "forward_attachment", "edit_as_new"]
 DRAFT_HEADER = "X-Hamkar-Draft"
@@ -69,7 +70,7 @@ def to_draft(form: ComposeForm, *, sender: str, attachments: list[Attachment]) -
         bcc=[form.bcc],
         subject=form.subject,
         text=form.body_text(),
-        html=form.html if form.rich else None,
+        html=to_cid_html(form.html) if form.rich else None,
         attachments=attachments,
         in_reply_to=form.in_reply_to or None,
         references=form.references.split(),
@@ -168,7 +169,7 @@ def reply_form(
         form.html = (
             f"<p><br></p><p>---------- Forwarded message ----------<br>From: "
             f"{html.escape(sender)}<br>Date: {html.escape(when)}<br>Subject: "
-            f"{html.escape(subject)}</p>{nh3.clean(quoted_html)}"
+            f"{html.escape(subject)}</p>{clean_html(quoted_html)}"
         )
         return form, _attachments_of(original)
     form.subject = _prefixed("Re: ", subject)
@@ -178,7 +179,7 @@ def reply_form(
     form.references = " ".join([*str(original["References"] or "").split(), message_id]).strip()
     form.html = (
         f"<p><br></p><p>On {html.escape(when)}, {html.escape(sender)} wrote:</p>"
-        f"<blockquote>{nh3.clean(quoted_html)}</blockquote>"
+        f"<blockquote>{clean_html(quoted_html)}</blockquote>"
     )
     return form, []
 

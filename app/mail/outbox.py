@@ -166,6 +166,7 @@ def _outgoing(row: OutboxMessage) -> Outgoing:
         message=message,
         envelope_from=row.envelope_from,
         recipients=list(json.loads(row.recipients)),
+        raw=row.raw,  # sent exactly as queued, also when its header is UTF-8 (RFC 6532)
     )
 
 

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.directory.address_list import search_address_list
+from app.directory.groups import find_group, list_members
+from app.directory.service import find_account
 from app.mail.models import RecentRecipient
 
 MAX_SUGGESTIONS = 20
@@ -77,3 +79,39 @@ def suggest(
     for suggestion in found:
         unique.setdefault(suggestion.address, suggestion)
     return list(unique.values())[:limit]
+
+
+@dataclass(frozen=True)
+class GroupExpansion:
+    """A directory group found among the recipients, and the members it stands for."""
+
+    address: str
+    name: str
+    members: list[Suggestion]
+
+
+def expand_groups(
+    db: Session, *, organization_id: int, addresses: list[str]
+) -> list[GroupExpansion]:
+    """The groups of the user's own organization among ``addresses``, each with its direct
+    members (nested groups stay groups, expandable in turn); other addresses are skipped."""
+    found: list[GroupExpansion] = []
+    for address in dict.fromkeys(a.strip().lower() for a in addresses if a.strip()):
+        group = find_group(db, address=address)
+        if group is None or group.organization_id != organization_id:
+            continue  # another organization's group is not in this user's address list
+        members = [
+            Suggestion(m.address, m.label, _MEMBER_KINDS[m.kind])
+            for m in list_members(db, group=group)
+            if m.kind != "account" or _listed(db, m.address)
+        ]
+        found.append(GroupExpansion(group.address, group.name, members))
+    return found
+
+
+_MEMBER_KINDS = {"account": "person", "group": "group", "external": "external"}
+
+
+def _listed(db: Session, email: str) -> bool:
+    account = find_account(db, email=email)
+    return account is not None and account.enabled and account.deleted_at is None

@@ -60,14 +60,7 @@ async def send(endpoint: SmtpEndpoint, *, username: str, password: str, outgoing
     """Submit the message. Raises ``RecipientsRefused``, ``TooLarge``, ``Unauthorized``,
     ``Forbidden`` (sender refused) or ``Unavailable``; nothing is sent when it raises."""
     data = outgoing.as_bytes()
-    client = aiosmtplib.SMTP(
-        hostname=endpoint.host,
-        port=endpoint.port,
-        timeout=endpoint.timeout,
-        use_tls=endpoint.tls == "tls",
-        start_tls=endpoint.tls == "starttls",
-        tls_context=endpoint.ssl_context() if endpoint.tls != "none" else None,
-    )
+    client = _client(endpoint)
     try:
         await client.connect()
     except (aiosmtplib.SMTPException, OSError) as exc:
@@ -78,10 +71,25 @@ async def send(endpoint: SmtpEndpoint, *, username: str, password: str, outgoing
         await _envelope(client, outgoing, len(data))
         await _data(client, data)
     finally:
-        try:
-            await client.quit()
-        except (aiosmtplib.SMTPException, OSError):
-            client.close()
+        await _close(client)
+
+
+def _client(endpoint: SmtpEndpoint) -> aiosmtplib.SMTP:
+    return aiosmtplib.SMTP(
+        hostname=endpoint.host,
+        port=endpoint.port,
+        timeout=endpoint.timeout,
+        use_tls=endpoint.tls == "tls",
+        start_tls=endpoint.tls == "starttls",
+        tls_context=endpoint.ssl_context() if endpoint.tls != "none" else None,
+    )
+
+
+async def _close(client: aiosmtplib.SMTP) -> None:
+    try:
+        await client.quit()
+    except (aiosmtplib.SMTPException, OSError):
+        client.close()
 
 
 async def _login(client: aiosmtplib.SMTP, username: str, password: str) -> None:
@@ -109,10 +117,53 @@ def max_message_size(client: aiosmtplib.SMTP) -> int | None:
     return int(value) if value.strip().isdigit() and int(value) > 0 else None
 
 
-async def _envelope(client: aiosmtplib.SMTP, outgoing: Outgoing, size: int) -> None:
+class NoSmtpUtf8(Invalid):
+    """The server does not offer SMTPUTF8, so internationalized addresses cannot be used."""
+
+    def __init__(self, outgoing: Outgoing) -> None:
+        found = [a for a in [outgoing.envelope_from, *outgoing.recipients] if not a.isascii()]
+        super().__init__(
+            "The mail server does not accept international addresses (SMTPUTF8), so this "
+            "message cannot be sent to or from %(addresses)s.",
+            addresses=", ".join(found)[:300] or "?",
+        )
+
+
+def _mail_options(client: aiosmtplib.SMTP, outgoing: Outgoing, size: int) -> list[str]:
+    """MAIL FROM parameters: SIZE (RFC 1870) and, for UTF-8 addresses, SMTPUTF8 (RFC 6531)."""
     options = [f"SIZE={size}"] if "size" in client.esmtp_extensions else []
+    if outgoing.smtputf8:
+        if "smtputf8" not in client.esmtp_extensions:
+            raise NoSmtpUtf8(outgoing)
+        options.append("SMTPUTF8")
+        if "8bitmime" in client.esmtp_extensions:
+            options.append("BODY=8BITMIME")
+    return options
+
+
+async def offers_smtputf8(endpoint: SmtpEndpoint) -> bool:
+    """Whether the submission server announces SMTPUTF8 (asked before queueing a message
+    that needs it, so the user hears it while the message is still open)."""
+    client = _client(endpoint)
     try:
-        await client.mail(outgoing.envelope_from, options=options)
+        await client.connect()
+    except (aiosmtplib.SMTPException, OSError) as exc:
+        raise Unavailable("The mail server cannot be reached right now.") from exc
+    try:
+        if client.is_ehlo_or_helo_needed:
+            await client.ehlo()
+        return "smtputf8" in client.esmtp_extensions
+    except aiosmtplib.SMTPException as exc:
+        raise Unavailable("The mail server cannot be reached right now.") from exc
+    finally:
+        await _close(client)
+
+
+async def _envelope(client: aiosmtplib.SMTP, outgoing: Outgoing, size: int) -> None:
+    options = _mail_options(client, outgoing, size)
+    encoding = "utf-8" if outgoing.smtputf8 else "ascii"
+    try:
+        await client.mail(outgoing.envelope_from, options=options, encoding=encoding)
     except aiosmtplib.SMTPResponseException as exc:
         await client.rset()
         raise Forbidden(
@@ -123,7 +174,7 @@ async def _envelope(client: aiosmtplib.SMTP, outgoing: Outgoing, size: int) -> N
     refused: dict[str, str] = {}
     for recipient in outgoing.recipients:
         try:
-            await client.rcpt(recipient)
+            await client.rcpt(recipient, encoding=encoding)
         except aiosmtplib.SMTPResponseException as exc:
             refused[recipient] = f"{exc.code} {exc.message}"
     if refused:
