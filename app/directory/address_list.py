@@ -36,7 +36,19 @@ def search_address_list(
     db: Session, *, organization_id: int, query: str = "", limit: int = 50
 ) -> list[AddressListEntry]:
     """Entries whose address, name or department contain ``query``, people first, by name."""
-    limit = max(1, min(limit, MAX_LIMIT))
+    return _address_list(
+        db, organization_id=organization_id, query=query, limit=max(1, min(limit, MAX_LIMIT))
+    )
+
+
+def whole_address_list(db: Session, *, organization_id: int) -> list[AddressListEntry]:
+    """Every entry of the organization's address list (the read-only CardDAV book)."""
+    return _address_list(db, organization_id=organization_id, query="", limit=None)
+
+
+def _address_list(
+    db: Session, *, organization_id: int, query: str, limit: int | None
+) -> list[AddressListEntry]:
     like = (
         "%"
         + query.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -79,4 +91,4 @@ def search_address_list(
     ]
     order = {"person": 0, "group": 1, "role": 2, "room": 3, "equipment": 4}
     entries.sort(key=lambda e: (order.get(e.kind, 9), (e.display_name or e.email).lower()))
-    return entries[:limit]
+    return entries if limit is None else entries[:limit]
