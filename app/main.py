@@ -30,7 +30,7 @@ from app.files import views as files_views
 from app.files import views_shares as files_share_views
 from app.files import views_spaces as files_space_views
 from app.files.storage import store_for
-from app.mail import compose_views, signature_views
+from app.mail import compose_views, presence_views, signature_views
 from app.mail import views as mail_views
 from app.mail.outbox_worker import run_outbox_worker
 from app.models import import_all_models
@@ -97,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Compose, outbox and signatures before mail_views, whose /mail/{path} takes the rest.
         compose_views,
         signature_views,
+        presence_views,
         mail_views,
         calendar_views,
         contacts_views,
