@@ -1,4 +1,4 @@
-""""bob is replying" in Chromium: bob opens a reply in info@'s INBOX, alice sees it live.
+""" "bob is replying" in Chromium: bob opens a reply in info@'s INBOX, alice sees it live.
 
 Two browser contexts (two people) against a live server and the real mail stack; the notice
 comes and goes without reloading alice's page.
