@@ -239,3 +239,25 @@ def test_cli_gives_and_takes_domains(mailstack: MailStackInfo) -> None:
     assert listed.stdout.strip().endswith(f"administers: {second}")
     audit = hamkar(mailstack, "audit-export", slug).stdout
     assert "account.admin_domain.add" in audit and "account.admin_domain.remove" in audit
+
+
+def test_migration_keeps_todays_domain_admins_on_their_domain(data_dir: Path) -> None:
+    import_all_models()
+    settings = Settings(data_dir=data_dir, database_url=None)
+    config = alembic_config(settings.effective_database_url)
+    command.upgrade(config, "0310")  # before domain_admin existed
+    engine = make_engine(settings)
+    with make_session_factory(engine)() as db:
+        directory.create_organization(db, name="Old", slug="old", domains=["old.test", "b.test"])
+        dom = directory.create_account(db, email="dom@old.test")
+        dom.role = "domain_admin"  # as the role was stored before this revision
+        directory.create_account(db, email="user@b.test")
+        db.commit()
+    command.upgrade(config, "head")
+    with make_session_factory(engine)() as db:
+        dom = directory.find_account(db, email="dom@old.test")
+        user = directory.find_account(db, email="user@b.test")
+        assert dom is not None and user is not None
+        assert [d.name for d in domain_admins.administered_domains(db, account=dom)] == ["old.test"]
+        assert domain_admins.administered_domains(db, account=user) == []
+    engine.dispose()
