@@ -137,7 +137,13 @@ def domain_list(page: AdminDep) -> Response:
     actor = current_admin(page)
     org = service.organization_of(page.db, actor=actor, organization_id=working_org(page))
     found = page.db.query(Domain).filter(Domain.organization_id == org.id).order_by(Domain.name)
-    return page.render("admin/domains.html", section="admin", tab="domains", domains=list(found))
+    return page.render(
+        "admin/domains.html",
+        section="admin",
+        tab="domains",
+        domains=list(found),
+        administered=rights.domain_scope(actor),  # None: an organization admin, may change all
+    )
 
 
 @router.post("/domains")

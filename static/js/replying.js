@@ -18,6 +18,7 @@ if (beat) {
       });
       const result = response.ok ? await response.json() : {};
       if (result.renew_seconds) period = result.renew_seconds * 1000;
+      if (result.shared === false) window.clearInterval(timer); // not a role mailbox we work
     } catch (error) {
       // Offline for a moment: the next beat renews, the server expires us otherwise.
     }

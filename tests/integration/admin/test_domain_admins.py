@@ -207,6 +207,8 @@ def test_admin_pages_for_a_domain_admin_of_two_domains(
     assert f"new@{second}" in listing and tenant.user in listing
     assert f"far@{third}" not in listing
     assert stack_client.get(f"/admin/accounts/{far_id}").status_code == 404
+    domains = stack_client.get("/admin/domains").text
+    assert domains.count("you administer it") == 2 and "Add a domain" not in domains
     widen = stack_client.post(
         f"/admin/accounts/{dom_id}/admin-domains", data={"csrf_token": token, "domain": third}
     )
