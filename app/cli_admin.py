@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.admin import audit, organization, service, transfer
 from app.admin.service import NewAccount
 from app.db import make_engine, make_session_factory, transaction
-from app.directory import accounts
+from app.directory import accounts, domain_admins
 from app.directory import service as directory
 from app.directory.groups import find_group
 from app.directory.models import Account, Organization
@@ -69,6 +69,13 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p = action("account-role", _role, "set the administrative role")
     p.add_argument("email")
     p.add_argument("role", choices=["user", "domain_admin", "org_admin", "platform_admin"])
+    for name, func in (("domain-admin-add", _dadmin_add), ("domain-admin-remove", _dadmin_remove)):
+        p = action(name, func, "give a domain admin another domain to administer, or take it")
+        p.add_argument("email")
+        p.add_argument("domain")
+    action(
+        "domain-admin-list", _dadmin_list, "the domains a domain admin administers"
+    ).add_argument("email")
     for name, func in (("alias-add", _alias_add), ("alias-remove", _alias_remove)):
         p = action(name, func, "add or remove an alias of an account")
         p.add_argument("email")
@@ -240,6 +247,28 @@ def _delete(db: Session, actor: Account, a: argparse.Namespace, s: Settings) -> 
 def _role(db: Session, actor: Account, a: argparse.Namespace, s: Settings) -> str:
     service.set_role(db, actor=actor, account_id=_account(db, a.email).id, role=a.role)
     return f"{a.email} is now {a.role}"
+
+
+def _dadmin_change(db: Session, actor: Account, a: argparse.Namespace, add: bool) -> str:
+    account = _account(db, a.email)
+    organization.change_admin_domain(
+        db, actor=actor, account_id=account.id, domain_name=a.domain, add=add
+    )
+    return _dadmin_list(db, actor, a, None)
+
+
+def _dadmin_add(db: Session, actor: Account, a: argparse.Namespace, s: Settings) -> str:
+    return _dadmin_change(db, actor, a, add=True)
+
+
+def _dadmin_remove(db: Session, actor: Account, a: argparse.Namespace, s: Settings) -> str:
+    return _dadmin_change(db, actor, a, add=False)
+
+
+def _dadmin_list(db: Session, actor: Account, a: argparse.Namespace, s: Settings | None) -> str:
+    account = service.account_for(db, actor=actor, account_id=_account(db, a.email).id)
+    names = [d.name for d in domain_admins.administered_domains(db, account=account)]
+    return f"{account.email} ({account.role}) administers: {', '.join(names) or '-'}"
 
 
 def _alias_add(db: Session, actor: Account, a: argparse.Namespace, s: Settings) -> str:

@@ -15,6 +15,7 @@ from app.admin import views as admin_views
 from app.admin import views_org as admin_org_views
 from app.auth import views as auth_views
 from app.auth.basic import CredentialCache
+from app.auth.last_login import LastLoginRecorder
 from app.calendar import views as calendar_views
 from app.contacts import views as contacts_views
 from app.dav.app import (
@@ -26,11 +27,18 @@ from app.dav.app import (
 )
 from app.db import make_engine, make_session_factory
 from app.directory import views as directory_views
+from app.directory.service import record_login
 from app.files import views as files_views
 from app.files import views_shares as files_share_views
 from app.files import views_spaces as files_space_views
 from app.files.storage import store_for
-from app.mail import compose_files_views, compose_views, receipt_views, signature_views
+from app.mail import (
+    compose_files_views,
+    compose_views,
+    presence_views,
+    receipt_views,
+    signature_views,
+)
 from app.mail import views as mail_views
 from app.mail.outbox_worker import run_outbox_worker
 from app.models import import_all_models
@@ -79,7 +87,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sessions=make_session_factory(engine),
         secret=load_secret(settings),
         templates=make_environment(),
-        credentials=CredentialCache(settings.dav_auth_cache_seconds),
+        credentials=CredentialCache(
+            settings.dav_auth_cache_seconds, logins=LastLoginRecorder(record_login)
+        ),
     )
     app = FastAPI(
         title="Hamkar",
@@ -99,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         compose_files_views,
         receipt_views,
         signature_views,
+        presence_views,
         mail_views,
         calendar_views,
         contacts_views,

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from imapclient import IMAPClient
 
+from app.contacts.directory_book import directory_cards
 from app.db import make_engine, make_session_factory
 from app.directory import service
 from app.directory.address_list import search_address_list
@@ -89,6 +90,12 @@ def main(count: int) -> None:
                 "search_address_list('dept 7', limit 50)",
                 200,
                 lambda: search_address_list(db, organization_id=org.id, query="dept 7", limit=50),
+            )
+            # The read-only CardDAV directory/ book: every entry of the address list as vCards.
+            timed(
+                f"CardDAV directory book: directory_cards ({count + 5} cards)",
+                10,
+                lambda: directory_cards(db, email="managed@bench.test"),
             )
         stored = hash_password(PASSWORD)
         timed(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from app.admin import audit
-from app.admin.service import audit_change, organization_of
-from app.directory import groups, rights, service
+from app.admin.service import account_for, audit_change, organization_of
+from app.directory import domain_admins, groups, rights, service
 from app.directory.models import Account, Domain, MailGroup, Organization
 from app.errors import Forbidden, Invalid, NotFound
 
@@ -149,4 +149,37 @@ def delete_domain(db: Session, *, actor: Account, domain_id: int) -> None:
         action="domain.delete",
         object_type="domain",
         object_label=domain.name,
+    )
+
+
+def change_admin_domain(
+    db: Session, *, actor: Account, account_id: int, domain_name: str, add: bool
+) -> None:
+    """Give a domain admin another domain of the organization, or take one away.
+
+    Organization admins only: a domain admin cannot widen its own reach.
+    """
+    account = account_for(db, actor=actor, account_id=account_id)
+    rights.check_org_wide(actor, account.organization_id)
+    domain = service.find_domain(db, name=domain_name.strip())
+    if domain is None or domain.organization_id != account.organization_id:
+        raise Invalid(
+            "The domain %(domain)s does not belong to this organization.", domain=domain_name
+        )
+    before = [d.name for d in domain_admins.administered_domains(db, account=account)]
+    if add:
+        domain_admins.grant_domain(db, account=account, domain=domain)
+    else:
+        domain_admins.revoke_domain(db, account=account, domain=domain)
+    audit.record(
+        db,
+        actor=actor,
+        organization_id=account.organization_id,
+        action="account.admin_domain.add" if add else "account.admin_domain.remove",
+        object_type="account",
+        object_label=account.email,
+        before={"domains": before},
+        after={
+            "domains": [d.name for d in domain_admins.administered_domains(db, account=account)]
+        },
     )

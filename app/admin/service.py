@@ -59,9 +59,7 @@ def create_account(
 ) -> Account:
     """Create an account in one of the organization's domains."""
     rights.check_organization(actor, organization_id)
-    domain = service.find_domain(db, name=new.email.rpartition("@")[2].strip())
-    if actor.role == "domain_admin" and (domain is None or domain.id != actor.domain_id):
-        raise Invalid("You may only create addresses in your own domain.")
+    check_creation_domain(db, actor=actor, email=new.email)
     if new.kind == "person" and not new.password:
         raise Invalid("A person needs a password to sign in.")
     account = service.create_account(
@@ -81,6 +79,16 @@ def create_account(
     )
     audit_change(db, actor, account.organization_id, "account.create", account.email, None, account)
     return account
+
+
+def check_creation_domain(db: Session, *, actor: Account, email: str) -> None:
+    """A domain admin creates addresses only in the domains it administers."""
+    scope = rights.domain_scope(actor)
+    if scope is None:
+        return
+    domain = service.find_domain(db, name=email.rpartition("@")[2].strip())
+    if domain is None or domain.id not in scope:
+        raise Invalid("You may only create addresses in the domains you administer.")
 
 
 def update_account(

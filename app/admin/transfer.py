@@ -9,7 +9,12 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from app.admin import audit
-from app.admin.service import NewAccount, create_account, organization_of
+from app.admin.service import (
+    NewAccount,
+    check_creation_domain,
+    create_account,
+    organization_of,
+)
 from app.directory import accounts, rights, service
 from app.directory.models import Account, Organization
 from app.directory.signature import fill_signature_template
@@ -45,8 +50,9 @@ def export_accounts(db: Session, *, actor: Account, organization_id: int) -> str
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
+    scope = rights.domain_scope(actor)
     for account in page.accounts:
-        if actor.role == "domain_admin" and account.domain_id != actor.domain_id:
+        if scope is not None and account.domain_id not in scope:
             continue
         writer.writerow([audit.safe_cell(getattr(account, c)) for c in CSV_COLUMNS])
     return out.getvalue()
@@ -98,6 +104,7 @@ def _import_row(
         phone_mobile=cell("phone_mobile"),
     )
     if new.password is None and new.kind == "person":
+        check_creation_domain(db, actor=actor, email=new.email)
         account = service.create_account(
             db,
             email=new.email,

@@ -6,16 +6,17 @@ answer 404, non-admins 403 (the service decides, the error handler renders the p
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
+from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
 
 from app.admin import service, transfer
 from app.admin.service import NewAccount
-from app.directory import accounts, addresses, rights, roles
+from app.directory import accounts, addresses, domain_admins, rights, roles
 from app.directory.accounts import DEFAULT_RETENTION_DAYS
-from app.directory.models import Account, Organization
+from app.directory.models import Account, Domain, Organization
 from app.errors import DomainError, Invalid, TooLarge
 from app.mailstack import MailStack, MailStackError
 from app.web.deps import Page, UserPageDep
@@ -90,7 +91,7 @@ def _render_accounts(
         page.db,
         organization_id=working_org(page),
         query=q[:200],
-        domain_id=actor.domain_id if actor.role == "domain_admin" else None,
+        domain_ids=rights.domain_scope(actor),
         include_deleted=True,
         limit=200,
     )
@@ -208,7 +209,24 @@ def account_page(page: AdminDep, account_id: int, saved: bool = False) -> Respon
         saved=saved,
         retention_days=DEFAULT_RETENTION_DAYS,
         roles=rights.ROLES,
+        **_admin_domain_context(page, account),
     )
+
+
+def _admin_domain_context(page: Page, account: Account) -> dict[str, Any]:
+    """What the "Administered domains" card shows (only for a domain admin's page)."""
+    if account.role != "domain_admin":
+        return {"admin_domains": [], "org_domains": [], "may_change_admin_domains": False}
+    org_domains = page.db.scalars(
+        select(Domain)
+        .where(Domain.organization_id == account.organization_id, Domain.alias_of_id.is_(None))
+        .order_by(Domain.name)
+    )
+    return {
+        "admin_domains": domain_admins.administered_domains(page.db, account=account),
+        "org_domains": list(org_domains),
+        "may_change_admin_domains": rights.domain_scope(current_admin(page)) is None,
+    }
 
 
 def _quota_usage(page: Page, account: Account) -> tuple[int, int | None] | None:

@@ -25,8 +25,9 @@ def group_list(page: AdminDep, q: str = "") -> Response:
     """The organization's groups, with the create form."""
     actor = current_admin(page)
     found = groups.list_groups(page.db, organization_id=working_org(page), query=q[:200])
-    if actor.role == "domain_admin":
-        found = [g for g in found if g.domain_id == actor.domain_id]
+    scope = rights.domain_scope(actor)
+    if scope is not None:
+        found = [g for g in found if g.domain_id in scope]
     return page.render(
         "admin/groups.html",
         section="admin",
@@ -112,13 +113,37 @@ def delete_group(page: AdminDep, group_id: int) -> Response:
     return redirect("/admin/groups")
 
 
+@router.post("/accounts/{account_id}/admin-domains")
+def change_admin_domain(
+    page: AdminDep,
+    account_id: int,
+    domain: Annotated[str, Form(max_length=253)],
+    remove: Annotated[str, Form(max_length=1)] = "",
+) -> Response:
+    """Give a domain admin another domain to administer, or take one away."""
+    organization.change_admin_domain(
+        page.db,
+        actor=current_admin(page),
+        account_id=account_id,
+        domain_name=domain,
+        add=not remove,
+    )
+    return redirect(f"/admin/accounts/{account_id}?saved=1")
+
+
 @router.get("/domains")
 def domain_list(page: AdminDep) -> Response:
     """The organization's domains."""
     actor = current_admin(page)
     org = service.organization_of(page.db, actor=actor, organization_id=working_org(page))
     found = page.db.query(Domain).filter(Domain.organization_id == org.id).order_by(Domain.name)
-    return page.render("admin/domains.html", section="admin", tab="domains", domains=list(found))
+    return page.render(
+        "admin/domains.html",
+        section="admin",
+        tab="domains",
+        domains=list(found),
+        administered=rights.domain_scope(actor),  # None: an organization admin, may change all
+    )
 
 
 @router.post("/domains")

@@ -2,7 +2,8 @@
 
 A successful check is remembered for a short while as a keyed hash of the credentials (never the
 password itself), so a phone syncing every few seconds does not cost an IMAP login or an argon2
-verification per request.
+verification per request. Successful checks also update the account's last login, throttled
+(app/auth/last_login.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.auth import app_passwords, throttle
 from app.auth.imap_login import ImapEndpoint, check_login
+from app.auth.last_login import LastLoginRecorder
 from app.auth.service import normalize_email, throttle_policy
 from app.db import utcnow
 from app.errors import Invalid, Unauthorized
@@ -35,9 +37,16 @@ class _Entry:
 class CredentialCache:
     """Recently verified credentials, keyed by HMAC(process secret, email, password)."""
 
-    def __init__(self, ttl_seconds: float, max_entries: int = 10_000) -> None:
+    def __init__(
+        self,
+        ttl_seconds: float,
+        max_entries: int = 10_000,
+        logins: LastLoginRecorder | None = None,
+    ) -> None:
         self.ttl = ttl_seconds
         self.max_entries = max_entries
+        # where successful sign-ins are reported (the account's last login), if anywhere
+        self.logins = logins
         self._salt = secrets.token_bytes(32)
         self._entries: dict[bytes, _Entry] = {}
         self._lock = threading.Lock()
@@ -108,6 +117,7 @@ def authenticate_basic(
     if not password or len(password) > 1024:
         raise Unauthorized("Wrong email address or password.")
     if cache.hit(email, password):
+        _note_login(db, cache, email)
         return email
     policy, now = throttle_policy(settings), utcnow()
     keys = {"account": email, "ip": client_ip}
@@ -116,8 +126,14 @@ def authenticate_basic(
         ImapEndpoint.from_settings(settings), email, password
     ):
         cache.remember(email, password)
+        _note_login(db, cache, email)
         return email
     throttle.record_failure(db, policy=policy, keys=keys, now=now)
     db.commit()
     throttle.check_not_locked(db, policy=policy, keys=keys, now=now)
     raise Unauthorized("Wrong email address or password.")
+
+
+def _note_login(db: Session, cache: CredentialCache, email: str) -> None:
+    if cache.logins is not None:
+        cache.logins.seen(db, email=email)

@@ -1,5 +1,5 @@
 """The contacts domain's public API: address books, vCards and their changes, and the
-organization's read-only directory book built from the directory's accounts."""
+organization's read-only directory book (app/contacts/directory_book.py)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.contacts import vcard
+
+# re-exported: the DAV layer reads the directory book through this module
+from app.contacts.directory_book import DirectoryCard as DirectoryCard
+from app.contacts.directory_book import directory_cards as directory_cards
 from app.contacts.models import AddressBook, Card, CardChange
 from app.davsync import Changes, fold_changes
 from app.db import utcnow
-from app.directory import service as directory
-from app.directory.models import Account
 from app.errors import Conflict, Forbidden, Invalid, NotFound, PreconditionFailed
 
 DEFAULT_BOOK = ("contacts", "Contacts")
@@ -235,48 +237,3 @@ def changes_since(db: Session, *, book: AddressBook, revision: int) -> Changes:
         .order_by(CardChange.revision)
     )
     return fold_changes(rows.tuples(), since=revision, revision=book.revision)
-
-
-@dataclass(frozen=True)
-class DirectoryCard:
-    """A read-only vCard of a colleague, from the organization's directory."""
-
-    name: str
-    vcard: str
-    etag: str
-
-
-def directory_cards(db: Session, *, email: str) -> list[DirectoryCard]:
-    """The enabled accounts of the user's organization as vCard 4.0 (nothing if unknown)."""
-    me = directory.find_account(db, email=email)
-    if me is None:
-        return []
-    accounts = db.scalars(
-        select(Account)
-        .where(Account.organization_id == me.organization_id, Account.enabled.is_(True))
-        .order_by(Account.email)
-    )
-    cards = []
-    for account in accounts:
-        text = _account_vcard(account)
-        cards.append(DirectoryCard(f"account-{account.id}.vcf", text, etag_of(text)))
-    return cards
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;").replace("\n", "\\n")
-
-
-def _account_vcard(account: Account) -> str:
-    name = account.display_name or account.email
-    kind = "org" if account.kind == "role" else "individual"
-    lines = [
-        "BEGIN:VCARD",
-        "VERSION:4.0",
-        f"UID:urn:hamkar:account:{account.id}",
-        f"FN:{_escape(name)}",
-        f"KIND:{kind}",
-        f"EMAIL;TYPE=work:{account.email}",
-        "END:VCARD",
-    ]
-    return "\r\n".join(lines) + "\r\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -9,6 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
+from app.directory import domain_admins
 from app.directory.models import Account
 from app.directory.passwords import hash_password
 from app.directory.rights import ROLES
@@ -33,15 +35,21 @@ def list_accounts(
     organization_id: int,
     query: str = "",
     domain_id: int | None = None,
+    domain_ids: Collection[int] | None = None,
     kinds: tuple[str, ...] = (),
     include_deleted: bool = False,
     limit: int = 50,
     offset: int = 0,
 ) -> AccountPage:
-    """Accounts of one organization, matching ``query`` in address, name or department."""
+    """Accounts of one organization, matching ``query`` in address, name or department.
+
+    ``domain_ids`` (a domain admin's scope) keeps only the accounts of those domains.
+    """
     stmt = select(Account).where(Account.organization_id == organization_id)
     if domain_id is not None:
         stmt = stmt.where(Account.domain_id == domain_id)
+    if domain_ids is not None:
+        stmt = stmt.where(Account.domain_id.in_(list(domain_ids)))
     if kinds:
         stmt = stmt.where(Account.kind.in_(kinds))
     if not include_deleted:
@@ -127,6 +135,7 @@ def set_role(db: Session, *, account: Account, role: str) -> None:
         raise Invalid("Only people can be administrators.")
     account.role = role
     db.flush()
+    domain_admins.follow_role(db, account=account)
 
 
 def delete_account(

@@ -36,13 +36,57 @@ def search_address_list(
     db: Session, *, organization_id: int, query: str = "", limit: int = 50
 ) -> list[AddressListEntry]:
     """Entries whose address, name or department contain ``query``, people first, by name."""
-    limit = max(1, min(limit, MAX_LIMIT))
+    return _address_list(
+        db, organization_id=organization_id, query=query, limit=max(1, min(limit, MAX_LIMIT))
+    )
+
+
+def whole_address_list(db: Session, *, organization_id: int) -> list[AddressListEntry]:
+    """Every entry of the organization's address list (the read-only CardDAV book)."""
+    return _address_list(db, organization_id=organization_id, query="", limit=None)
+
+
+def _address_list(
+    db: Session, *, organization_id: int, query: str, limit: int | None
+) -> list[AddressListEntry]:
     like = (
         "%"
         + query.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         + "%"
     )
-    people = select(Account).where(
+    entries = _people(db, organization_id=organization_id, like=like, limit=limit)
+    group_stmt = select(MailGroup.address, MailGroup.name).where(
+        MailGroup.organization_id == organization_id,
+        or_(
+            func.lower(MailGroup.address).like(like, escape="\\"),
+            func.lower(MailGroup.name).like(like, escape="\\"),
+        ),
+    )
+    entries += [
+        AddressListEntry(kind="group", email=address, display_name=name)
+        for address, name in db.execute(group_stmt.order_by(MailGroup.name).limit(limit))
+    ]
+    order = {"person": 0, "group": 1, "role": 2, "room": 3, "equipment": 4}
+    entries.sort(key=lambda e: (order.get(e.kind, 9), (e.display_name or e.email).lower()))
+    return entries if limit is None else entries[:limit]
+
+
+def _people(
+    db: Session, *, organization_id: int, like: str, limit: int | None
+) -> list[AddressListEntry]:
+    """Enabled accounts matching ``like``; only the columns an entry shows (no photo bytes)."""
+    stmt = select(
+        Account.id,
+        Account.kind,
+        Account.email,
+        Account.display_name,
+        Account.job_title,
+        Account.department,
+        Account.phone_work,
+        Account.phone_mobile,
+        Account.location,
+        Account.photo_type,
+    ).where(
         Account.organization_id == organization_id,
         Account.enabled.is_(True),
         Account.deleted_at.is_(None),
@@ -52,31 +96,18 @@ def search_address_list(
             func.lower(Account.department).like(like, escape="\\"),
         ),
     )
-    entries = [
+    rows = db.execute(stmt.order_by(Account.display_name, Account.email).limit(limit))
+    return [
         AddressListEntry(
-            kind=a.kind,
-            email=a.email,
-            display_name=a.display_name,
-            job_title=a.job_title,
-            department=a.department,
-            phone_work=a.phone_work,
-            phone_mobile=a.phone_mobile,
-            location=a.location,
-            photo_url=f"/directory/photos/{a.id}" if a.photo_type else "",
+            kind=row.kind,
+            email=row.email,
+            display_name=row.display_name,
+            job_title=row.job_title,
+            department=row.department,
+            phone_work=row.phone_work,
+            phone_mobile=row.phone_mobile,
+            location=row.location,
+            photo_url=f"/directory/photos/{row.id}" if row.photo_type else "",
         )
-        for a in db.scalars(people.order_by(Account.display_name, Account.email).limit(limit))
+        for row in rows
     ]
-    group_stmt = select(MailGroup).where(
-        MailGroup.organization_id == organization_id,
-        or_(
-            func.lower(MailGroup.address).like(like, escape="\\"),
-            func.lower(MailGroup.name).like(like, escape="\\"),
-        ),
-    )
-    entries += [
-        AddressListEntry(kind="group", email=g.address, display_name=g.name)
-        for g in db.scalars(group_stmt.order_by(MailGroup.name).limit(limit))
-    ]
-    order = {"person": 0, "group": 1, "role": 2, "room": 3, "equipment": 4}
-    entries.sort(key=lambda e: (order.get(e.kind, 9), (e.display_name or e.email).lower()))
-    return entries[:limit]

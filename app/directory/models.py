@@ -113,6 +113,28 @@ class Account(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     purge_after: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
+    # A domain admin's domains (app/directory/domain_admins.py); loaded only when asked for.
+    administered_domains: Mapped[list[Domain]] = relationship(
+        secondary="domain_admin", order_by="Domain.name", viewonly=True
+    )
+
+
+class DomainAdmin(Base):
+    """A domain a domain admin administers: its accounts, aliases and groups, nothing else.
+
+    A domain admin may administer several domains of its organization, not only the one of its
+    own address.
+    """
+
+    __tablename__ = "domain_admin"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), primary_key=True
+    )
+    domain_id: Mapped[int] = mapped_column(
+        ForeignKey("domain.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
 
 class Preferences(Base):
     """One account's choices: language, time zone and calendar system."""

@@ -1,7 +1,8 @@
 """Administrative roles and what each may administer.
 
 platform_admin: every organization; org_admin: its own organization; domain_admin: the
-accounts, aliases and groups of its own domain; user: nothing.
+accounts, aliases and groups of the domains it administers (app/directory/domain_admins.py);
+user: nothing.
 """
 
 from __future__ import annotations
@@ -31,10 +32,18 @@ def check_organization(actor: Account, organization_id: int) -> None:
         raise NotFound("No such object.")
 
 
+def domain_scope(actor: Account) -> frozenset[int] | None:
+    """The domains a domain admin administers; ``None`` for organization-wide admins."""
+    if actor.role != "domain_admin":
+        return None
+    return frozenset(domain.id for domain in actor.administered_domains)
+
+
 def check_domain(actor: Account, organization_id: int, domain_id: int) -> None:
-    """Like :func:`check_organization`, and a domain admin only reaches its own domain."""
+    """Like :func:`check_organization`; a domain admin reaches only the domains it administers."""
     check_organization(actor, organization_id)
-    if actor.role == "domain_admin" and actor.domain_id != domain_id:
+    scope = domain_scope(actor)
+    if scope is not None and domain_id not in scope:
         raise NotFound("No such object.")
 
 

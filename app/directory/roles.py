@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.directory.models import Account, RoleMember
@@ -70,3 +70,19 @@ def send_as_addresses(db: Session, *, account: Account) -> list[str]:
         .order_by(Account.email)
     )
     return list(db.scalars(stmt))
+
+
+def works_role_mailbox(db: Session, *, role_email: str, member: Account) -> bool:
+    """True when ``member`` works the enabled role mailbox ``role_email`` of its organization."""
+    stmt = (
+        select(RoleMember.member_account_id)
+        .join(Account, Account.id == RoleMember.role_account_id)
+        .where(
+            func.lower(Account.email) == role_email.strip().lower(),
+            Account.kind == "role",
+            Account.enabled.is_(True),
+            Account.organization_id == member.organization_id,
+            RoleMember.member_account_id == member.id,
+        )
+    )
+    return db.scalar(stmt) is not None

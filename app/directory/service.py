@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from zoneinfo import available_timezones
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
@@ -279,6 +280,25 @@ def account_for_login(db: Session, *, email: str) -> Account:
         raise Forbidden("This account is disabled. Please contact your administrator.")
     account.last_login_at = utcnow()
     return account
+
+
+def record_login(db: Session, *, email: str, now: datetime, min_interval: timedelta) -> bool:
+    """Set the account's last login to ``now`` unless one was recorded within ``min_interval``.
+
+    One conditional UPDATE, so app processes racing for the same account write at most once
+    per interval between them; True when the row changed.
+    """
+    cutoff = now - min_interval
+    result = db.execute(
+        update(Account)
+        .where(
+            Account.email == email,
+            or_(Account.last_login_at.is_(None), Account.last_login_at <= cutoff),
+        )
+        .values(last_login_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
 
 
 def get_preferences(db: Session, *, account_id: int) -> Preferences:

@@ -17,7 +17,7 @@ from app.auth.imap_login import ImapEndpoint
 from app.db import utcnow
 from app.directory.service import attachment_limit_bytes
 from app.errors import DomainError, Invalid, Unauthorized, Unavailable
-from app.mail import filing, inline_images, outbox, submit
+from app.mail import filing, inline_images, outbox, presence, submit
 from app.mail.addresses import parse_address_list
 from app.mail.compose import Attachment, Outgoing, clean_html
 from app.mail.composer import ComposeForm, ReplyMode, draft_message, form_from_draft, reply_form
@@ -302,6 +302,8 @@ def _send(page: Page, form: ComposeForm) -> Response:
     record_recipients(
         page.db, email=my_address(page), addresses=parse_address_list([form.to, form.cc, form.bcc])
     )
+    if reply is not None and page.user is not None:  # the others stop seeing "is replying"
+        presence.stop_replying(page.db, account=page.user, folder=reply.folder, uid=reply.uid)
     page.db.commit()
     return RedirectResponse(f"/mail/outbox?queued={row.id}", status_code=303)
 

@@ -114,6 +114,28 @@ class RecentRecipient(Base):
     last_used_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
+class MailReplying(Base):
+    """Someone is writing a reply to a message of a role mailbox (presence, shared by processes).
+
+    ``owner`` is the role mailbox (info@example.com), ``folder`` the folder inside it (INBOX),
+    so every member's view of ``shared/info@example.com/INBOX`` finds the same row. A row lives
+    while the compose page renews it; ``expires_at`` ends it when the page went away silently.
+    """
+
+    __tablename__ = "mail_replying"
+    __table_args__ = (
+        Index("ix_mail_replying_message", "owner", "folder", "uid", "account_email", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner: Mapped[str] = mapped_column(String(320))
+    folder: Mapped[str] = mapped_column(String(1000))
+    uid: Mapped[int] = mapped_column(BigInteger)
+    account_email: Mapped[str] = mapped_column(String(320))
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 class MailSignature(Base):
     """A person's signature for one of their From identities (sanitized HTML)."""
 

@@ -23,6 +23,7 @@ OBJECT_ROUTES = [
     ("POST", "/admin/accounts/{user}/forwards", {"destination": "{admin}"}),
     ("POST", "/admin/accounts/{user}/restore", {}),
     ("POST", "/admin/accounts/{user}/photo", {"remove": "1"}),
+    ("POST", "/admin/accounts/{user}/admin-domains", {"domain": "{domain}"}),
     ("GET", "/admin/groups/{group}", {}),
     ("POST", "/admin/groups/{group}", {"name": "Hacked", "send_policy": "anyone"}),
     ("POST", "/admin/groups/{group}/members", {"address": "{admin}"}),

@@ -64,7 +64,7 @@ def test_domain_admin_reaches_only_its_own_domain(
     )
     with pytest.raises(NotFound):
         service.set_enabled(db, actor=local, account_id=there.id, enabled=False)
-    with pytest.raises(Invalid, match="only create addresses in your own domain"):
+    with pytest.raises(Invalid, match="only create addresses in the domains you administer"):
         service.create_account(
             db,
             actor=local,

@@ -1,0 +1,83 @@
+// "bob is replying" on role mailbox messages (app/mail/presence.py).
+// On the compose page (a reply or forward of a shared message): renew our presence while the
+// page is open, clear it when the page goes away (send, discard, close).
+// On the mail page: show who is replying on the open message and mark rows of the list.
+"use strict";
+
+const beat = document.getElementById("replying-heartbeat");
+if (beat) {
+  let period = 15000;
+  let timer = null;
+
+  const send = async (state, keepalive) => {
+    try {
+      const response = await fetch(beat.dataset.url, {
+        method: "POST", keepalive, credentials: "same-origin",
+        headers: { "Accept": "application/json", "X-CSRF-Token": beat.dataset.csrf },
+        body: new URLSearchParams({ folder: beat.dataset.folder, uid: beat.dataset.uid, state }),
+      });
+      const result = response.ok ? await response.json() : {};
+      if (result.renew_seconds) period = result.renew_seconds * 1000;
+      if (result.shared === false) window.clearInterval(timer); // not a role mailbox we work
+    } catch (error) {
+      // Offline for a moment: the next beat renews, the server expires us otherwise.
+    }
+  };
+  const start = async () => {
+    await send("on", false);
+    window.clearInterval(timer);
+    timer = window.setInterval(() => send("on", false), period);
+  };
+  start();
+  window.addEventListener("pagehide", () => {
+    window.clearInterval(timer);
+    send("off", true);
+  });
+  window.addEventListener("pageshow", (event) => { if (event.persisted) start(); });
+}
+
+const notice = document.getElementById("replying-notice");
+if (notice) {
+  const uid = notice.dataset.uid;
+  const subject = document.querySelector(".message-subject");
+  if (uid && subject) subject.after(notice);
+  const label = (names) => notice.dataset.label.replace("{name}", names.join(", "));
+  const url = `${notice.dataset.url}?folder=${encodeURIComponent(notice.dataset.folder)}`;
+
+  const show = (replying) => {
+    if (uid) {
+      const names = replying[uid];
+      notice.hidden = !names;
+      notice.textContent = names ? label(names) : "";
+    }
+    document.querySelectorAll(".message-row[data-uid]").forEach((row) => {
+      const names = replying[row.dataset.uid];
+      let mark = row.querySelector(".replying-mark");
+      if (!names) {
+        if (mark) mark.remove();
+        return;
+      }
+      if (!mark) {
+        mark = document.createElement("span");
+        mark.className = "replying-mark notice";
+        const cell = row.querySelector(".subject") || row;
+        cell.append(" ", mark);
+      }
+      mark.textContent = label(names);
+    });
+  };
+
+  const refresh = async () => {
+    if (document.visibilityState === "hidden") return;
+    try {
+      const response = await fetch(url, {
+        credentials: "same-origin", headers: { "Accept": "application/json" },
+      });
+      if (response.ok) show((await response.json()).replying || {});
+    } catch (error) {
+      // The next refresh tries again.
+    }
+  };
+  refresh();
+  window.setInterval(refresh, 5000);
+}
