@@ -18,6 +18,9 @@ from email.parser import BytesHeaderParser
 from app.mail.envelope import addresses, decode_words
 
 MAX_DEPTH = 30
+# Raster images only: an SVG or HTML "image" could carry script.
+PREVIEW_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+PDF_TYPE = "application/pdf"
 MAX_PARTS = 500
 _BIDI_AND_CONTROL = re.compile(
     "[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]"
@@ -39,6 +42,24 @@ class Attachment:
     size: int
     content_id: str = ""
     inline: bool = False
+
+    @property
+    def preview(self) -> str:
+        """How the message view may show it besides the download: ``"image"``, ``"pdf"``
+        or ``""``. Mailers often label a PDF ``application/octet-stream``; its name says."""
+        if self.content_type in PREVIEW_IMAGE_TYPES and not self.inline:
+            return "image"
+        if self.content_type == PDF_TYPE or (
+            self.content_type == "application/octet-stream"
+            and self.filename.lower().endswith(".pdf")
+        ):
+            return "pdf"
+        return ""
+
+
+def is_pdf(data: bytes) -> bool:
+    """True when ``data`` starts like a PDF (the header may follow up to 1 KiB of junk)."""
+    return b"%PDF-" in data[:1024]
 
 
 @dataclass

@@ -80,6 +80,12 @@ class FolderTree:
         """The folder with special use ``role`` (``"trash"``, ``"archive"``, ``"junk"``...)."""
         return next((f for f in self.own if f.role == role), None)
 
+    def count_read(self, name: str) -> None:
+        """One unread message of folder ``name`` was just read (saves a STATUS round trip)."""
+        found = self.find(name)
+        if found is not None and found.unread > 0:
+            found.unread -= 1
+
     @property
     def inbox_unread(self) -> int:
         """Unread messages in the inbox (the tab title shows it)."""

@@ -22,7 +22,7 @@ from app.auth import service as auth
 from app.errors import DomainError, Invalid, NotFound
 from app.mail import actions, finder, folders, live, reader, service
 from app.mail.imap import MailAccount
-from app.mail.mime import safe_filename
+from app.mail.mime import PDF_TYPE, is_pdf, safe_filename
 from app.mail.sanitize import body_csp, body_document, linkify_text
 from app.web.deps import LoginRequired, Page, UserPageDep
 from app.web.i18n import N_
@@ -30,8 +30,9 @@ from app.web.i18n import N_
 router = APIRouter()
 LIVE_WAIT_SECONDS = 10.0
 LIVE_STREAMS = anyio.CapacityLimiter(200)
-# Raster images only: an SVG or HTML "image" could carry script.
-PREVIEW_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+# A previewed PDF is its own sandboxed document (opaque origin: never same-origin script);
+# Chromium's viewer works under the CSP ``sandbox`` directive (not in an iframe ``sandbox``).
+PDF_PREVIEW_CSP = "default-src 'none'; frame-ancestors 'self'; base-uri 'none'; sandbox"
 
 ROLE_LABELS = {
     "inbox": N_("Inbox"),
@@ -244,6 +245,27 @@ def trust_sender(
     return RedirectResponse(mail_url(folder, uid), status_code=303)
 
 
+@router.post("/mail/-/seen")
+def mark_seen(
+    page: UserPageDep,
+    folder: Annotated[str, Form(max_length=1000)],
+    uid: Annotated[int, Form(gt=0)],
+) -> Response:
+    """Mark one message read (the "after N seconds of viewing" setting); answers with the
+    folder tree and the title, whose unread counts changed."""
+    account = account_of(page)
+    envelope = service.cached_envelope(page.db, account=account, folder=folder, uid=uid)
+    if envelope is None:
+        raise NotFound("This message does not exist any more.")
+    if not envelope.seen:
+        reader.mark_as_read(page.db, account=account, envelope=envelope)
+    page.db.commit()
+    tree = service.folder_tree(account=account)
+    return _render(
+        page, "mail/_seen.html", tree=tree, current=folder, seen_subject=envelope.subject
+    )
+
+
 @router.get("/mail/-/events")
 async def live_events(
     request: Request, page: UserPageDep, folder: Annotated[str, Query(max_length=1000)] = "INBOX"
@@ -303,12 +325,21 @@ def download_part(
     part: Annotated[int, Query(ge=0, lt=1000)],
     preview: int = 0,
 ) -> Response:
-    """An attachment as a download; raster images may be shown inline as a preview."""
+    """An attachment as a download; raster images and PDFs may be shown inline as a preview."""
     item, data = reader.attachment(
         page.db, account=account_of(page), folder=folder, uid=uid, index=part
     )
-    inline = bool(preview) and item.content_type in PREVIEW_TYPES
+    if preview and item.preview == "pdf" and is_pdf(data):
+        return _pdf_preview(data, item.filename)
+    inline = bool(preview) and item.preview == "image"
     return _download(data, item.filename, item.content_type, inline=inline)
+
+
+def _pdf_preview(data: bytes, filename: str) -> Response:
+    response = _download(data, filename, PDF_TYPE, inline=True)
+    response.headers["Content-Security-Policy"] = PDF_PREVIEW_CSP
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
 
 
 @router.get("/mail/-/source")
@@ -360,8 +391,15 @@ def folder_or_message(
     notice = page._(DONE_MESSAGES[done], count=n, folder=to) if done in DONE_MESSAGES else ""
     context: dict[str, Any] = {"tree": tree, "notice": notice, "notice_kind": "ok"}
     if tree.find(path.rstrip("/")) is None and last.isdigit() and tree.find(folder):
-        opened = reader.open_message(page.db, account=account, folder=folder, uid=int(last))
+        mode = page.preferences.mark_read if page.preferences else "now"
+        opened = reader.open_message(
+            page.db, account=account, folder=folder, uid=int(last), mark_read=mode == "now"
+        )
         page.db.commit()
+        if opened.marked_read:
+            tree.count_read(folder)
+        if mode == "delay" and not opened.envelope.seen and page.preferences:
+            context["mark_read_after"] = page.preferences.mark_read_delay
         text_html = linkify_text(opened.parsed.text) if opened.parsed.text else ""
         context["neighbours"] = service.neighbours(
             page.db, account=account, folder=folder, envelope=opened.envelope
@@ -405,6 +443,7 @@ def _render(page: Page, template: str, status_code: int = 200, **context: Any) -
     defaults["thread"] = []
     defaults["trusted_sender"] = False
     defaults["criteria"] = None
+    defaults["mark_read_after"] = 0
     context = {**defaults, **context}
     return page.render(
         template,
