@@ -16,6 +16,7 @@ from email.message import Message
 from email.parser import BytesHeaderParser
 
 from app.mail.envelope import addresses, decode_words
+from app.mail.spoof import SenderWarning, sender_warnings
 
 MAX_DEPTH = 30
 # Raster images only: an SVG or HTML "image" could carry script.
@@ -79,6 +80,7 @@ class ParsedMessage:
     html: str | None = None
     attachments: list[Attachment] = field(default_factory=list)
     problem: str = ""  # a notice for the reader when the structure could not be read
+    sender_warnings: list[SenderWarning] = field(default_factory=list)
 
 
 def safe_filename(name: str, fallback: str = "attachment") -> str:
@@ -138,17 +140,24 @@ def _headers(message: Message) -> ParsedMessage:
     sender = addresses(message.get("From"))
     actual = addresses(message.get("Sender"))
     on_behalf = actual if actual and sender and actual[0][1].lower() != sender[0][1].lower() else []
+    reply_to = addresses(message.get("Reply-To"))
     return ParsedMessage(
         subject=decode_words(message.get("Subject")),
         sender=sender,
         on_behalf_of=on_behalf,
         to=addresses(message.get("To")),
         cc=addresses(message.get("Cc")),
-        reply_to=addresses(message.get("Reply-To")),
+        reply_to=reply_to,
         date=decode_words(message.get("Date")),
         priority=_priority(message),
         list_unsubscribe=_unsubscribe_links(message.get("List-Unsubscribe")),
+        sender_warnings=sender_warnings(_raw_header(message, "From"), reply_to),
     )
+
+
+def _raw_header(message: Message, name: str) -> str | None:
+    value = message.get(name)
+    return str(value) if value is not None else None
 
 
 def _priority(message: Message) -> str:
