@@ -89,9 +89,16 @@ def message_source(db: Session, *, account: MailAccount, folder: str, uid: int) 
 
 
 def message_body(
-    db: Session, *, account: MailAccount, folder: str, uid: int, allow_remote: bool
+    db: Session,
+    *,
+    account: MailAccount,
+    folder: str,
+    uid: int,
+    allow_remote: bool,
+    for_page: bool = False,
 ) -> CleanBody:
-    """The sanitized HTML body (inline ``cid:`` images embedded); empty when there is none."""
+    """The sanitized HTML body (inline ``cid:`` images embedded); empty when there is none.
+    ``for_page``: stricter, for a body placed in one of our pages (see ``clean_html``)."""
     raw = _raw(db, account=account, folder=folder, uid=uid)
     parsed = mime.parse(raw)
     if parsed.html is None:
@@ -102,7 +109,9 @@ def message_body(
             found = mime.part_payload(raw, item.index)
             if found is not None:
                 inline[item.content_id] = (item.content_type, found[1])
-    return clean_html(parsed.html, inline_images=inline, allow_remote=allow_remote)
+    return clean_html(
+        parsed.html, inline_images=inline, allow_remote=allow_remote, for_page=for_page
+    )
 
 
 def attachment(

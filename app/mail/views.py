@@ -317,6 +317,25 @@ def message_body(
     return HTMLResponse(body_document(clean.html), headers=headers)
 
 
+@router.get("/mail/-/print")
+def print_view(
+    page: UserPageDep,
+    folder: Annotated[str, Query(max_length=1000)],
+    uid: Annotated[int, Query(gt=0)],
+) -> Response:
+    """A clean page to print: the headers and the sanitized body, no app shell; a static
+    script opens the print dialog. Opening it does not mark the message read."""
+    account = account_of(page)
+    opened = reader.open_message(page.db, account=account, folder=folder, uid=uid, mark_read=False)
+    body_html = ""
+    if opened.parsed.html is not None and not opened.too_large:
+        body_html = reader.message_body(
+            page.db, account=account, folder=folder, uid=uid, allow_remote=False, for_page=True
+        ).html
+    text_html = linkify_text(opened.parsed.text) if opened.parsed.text else ""
+    return _render(page, "mail/print.html", opened=opened, body_html=body_html, text_html=text_html)
+
+
 @router.get("/mail/-/part")
 def download_part(
     page: UserPageDep,
