@@ -19,6 +19,7 @@ from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from app.auth import service as auth
+from app.directory import service as directory
 from app.errors import DomainError, Invalid, NotFound
 from app.mail import actions, finder, folders, live, reader, service
 from app.mail.imap import MailAccount
@@ -227,6 +228,21 @@ def manage_folder(
         )
     page.db.commit()
     return RedirectResponse(mail_url(destination), status_code=303)
+
+
+@router.post("/mail/-/folder-list")
+def folder_list_mode(
+    page: UserPageDep,
+    subscribed_only: Annotated[str, Form(max_length=1)],
+    folder: Annotated[str, Form(max_length=1000)] = "INBOX",
+) -> Response:
+    """Show only subscribed folders in the tree, or all of them (a saved preference)."""
+    assert page.user is not None
+    directory.update_mail_reading(
+        page.db, account_id=page.user.id, subscribed_folders_only=subscribed_only == "1"
+    )
+    page.db.commit()
+    return RedirectResponse(mail_url(folder or "INBOX"), status_code=303)
 
 
 @router.post("/mail/-/trust-sender")
@@ -463,6 +479,9 @@ def _render(page: Page, template: str, status_code: int = 200, **context: Any) -
     defaults["trusted_sender"] = False
     defaults["criteria"] = None
     defaults["mark_read_after"] = 0
+    defaults["current"] = ""
+    prefs = page.preferences
+    defaults["subscribed_only"] = bool(prefs and prefs.subscribed_folders_only)
     context = {**defaults, **context}
     return page.render(
         template,
