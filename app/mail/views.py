@@ -471,6 +471,15 @@ def folder_or_message(
     return _render(page, "mail/page.html", listing=listing, current=folder, **context)
 
 
+def _htmx_navigation(request: Request) -> bool:
+    """An htmx swap of the main area; a history restore (back/forward past the cache) and
+    every other request get the full page."""
+    headers = request.headers
+    return (
+        headers.get("HX-Request") == "true" and headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
 def _render(page: Page, template: str, status_code: int = 200, **context: Any) -> Response:
     defaults: dict[str, Any] = {"opened": None, "listing": None, "query": "", "notice": ""}
     defaults.update(body_search=False, notice_kind="ok", remote=False, text_html="")
@@ -483,9 +492,15 @@ def _render(page: Page, template: str, status_code: int = 200, **context: Any) -
     prefs = page.preferences
     defaults["subscribed_only"] = bool(prefs and prefs.subscribed_folders_only)
     context = {**defaults, **context}
+    headers = None
+    if template == "mail/page.html":
+        headers = {"Vary": "HX-Request"}
+        if _htmx_navigation(page.request):
+            template = "mail/_partial.html"
     return page.render(
         template,
         status_code=status_code,
+        headers=headers,
         section="mail",
         role_labels=ROLE_LABELS,
         sort_labels=SORT_LABELS,

@@ -109,6 +109,7 @@ def test_keyboard_shortcuts(
     page.keyboard.press("j")
     page.keyboard.press("s")  # flag the message under the cursor
     page.wait_for_selector("tr.message-row.flagged")
+    page.wait_for_load_state("load")  # the reloaded page's deferred scripts have run
     page.keyboard.press("/")
     assert page.evaluate("document.activeElement.name") == "q"
     assert seen == {"leaks": [], "dialogs": [], "errors": []}
