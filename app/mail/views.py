@@ -101,8 +101,8 @@ def search(
     text: Annotated[str, Query(max_length=500)] = "",
     body: Annotated[str, Query(max_length=10)] = "",
     folder: Annotated[str, Query(max_length=1000)] = "",
-    since: date | None = None,
-    until: date | None = None,
+    since: Annotated[str, Query(max_length=20)] = "",
+    until: Annotated[str, Query(max_length=20)] = "",
     attachments: Annotated[str, Query(max_length=5)] = "",
     unread: Annotated[str, Query(max_length=5)] = "",
     flagged: Annotated[str, Query(max_length=5)] = "",
@@ -117,8 +117,8 @@ def search(
         words="" if body else q,
         body=text or (q if body else ""),
         folder=folder if tree.find(folder) else "",
-        since=since,
-        until=until,
+        since=_day(since),
+        until=_day(until),
         attachments=bool(attachments),
         unread=bool(unread),
         flagged=bool(flagged),
@@ -138,6 +138,16 @@ def search(
         current=criteria.folder or "INBOX",
         page_query=re.sub(r"(^|&)page=\d+", "", query).lstrip("&"),
     )
+
+
+def _day(value: str) -> date | None:
+    """A date field of the search form: left empty (the form always sends it) means none."""
+    if not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise Invalid("Enter dates as year-month-day, like 2026-03-21.") from exc
 
 
 @router.post("/mail/-/actions")
@@ -497,6 +507,9 @@ def _render(page: Page, template: str, status_code: int = 200, **context: Any) -
         headers = {"Vary": "HX-Request"}
         if _htmx_navigation(page.request):
             template = "mail/_partial.html"
+            # The address of what is shown: a boosted GET form would push its bare action.
+            url = page.request.url
+            headers["HX-Push-Url"] = url.path + (f"?{url.query}" if url.query else "")
     return page.render(
         template,
         status_code=status_code,

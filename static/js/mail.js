@@ -139,6 +139,6 @@ document.addEventListener("htmx:beforeSwap", (event) => {
   const detail = event.detail;
   if (detail.xhr.status >= 400 && detail.requestConfig && detail.requestConfig.verb === "get") {
     detail.shouldSwap = false;
-    window.location.assign(detail.pathInfo.requestPath);
+    window.location.assign(detail.xhr.responseURL || detail.pathInfo.requestPath);
   }
 });

@@ -49,6 +49,12 @@ def test_mark_as_read_after_seconds_of_viewing(
     _until(page, lambda: page.title() == "(1) slow one · Hamkar")
     assert page.locator('#mail-folders a[data-folder="INBOX"] .unread-count').inner_text() == "1"
     assert _seen(migrated_settings, mailbox, 1)
+    # Leaving by htmx navigation cancels it too.
+    page.click("text=Back to the list")
+    page.click("text=left quickly")
+    page.wait_for_selector('.message-view[data-uid="2"]')
+    page.click("text=Back to the list")
+    page.wait_for_selector("tr.message-row")
     page.wait_for_timeout(2500)
     assert not _seen(migrated_settings, mailbox, 2)
     assert seen == {"leaks": [], "dialogs": [], "errors": []}

@@ -89,6 +89,17 @@ def test_folders_and_messages_swap_the_main_area_and_history_works(
     page.wait_for_selector("tr.message-row")
     assert page.locator("tr.unread").count() == 1 and _same_document(page)
 
+    # The search box swaps the main area too, and back returns to the list.
+    page.fill(".mail-search input[name=q]", "beta")
+    page.press(".mail-search input[name=q]", "Enter")
+    page.wait_for_url(lambda url: "/mail/search?q=beta&" in url)
+    page.wait_for_selector("table.search-results")
+    assert _subjects(page) == ["beta"] and page.title() == "(1) Search · Hamkar"
+    assert _same_document(page)
+    page.go_back()
+    page.wait_for_url(f"{live_server}/mail/INBOX")
+    page.wait_for_selector("tr.message-row")
+
     # Every address still loads as a page of its own.
     page.reload()
     assert not _same_document(page)

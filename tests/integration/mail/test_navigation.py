@@ -26,7 +26,7 @@ def test_htmx_gets_the_main_area_and_full_loads_get_the_page(
     assert full.text.startswith("<!doctype html>") and 'class="topbar"' in full.text
     assert 'hx-boost="true" hx-target="#mail-main"' in full.text
     assert 'hx-history="false"' in full.text  # mail is never kept in the browser's storage
-    assert full.headers["vary"] == "HX-Request"
+    assert full.headers["vary"] == "HX-Request" and "hx-push-url" not in full.headers
 
     partial = client.get("/mail/INBOX/1", headers=HTMX)
     assert partial.status_code == 200
@@ -42,9 +42,12 @@ def test_htmx_gets_the_main_area_and_full_loads_get_the_page(
 
     listing = client.get("/mail/INBOX", headers=HTMX).text
     assert 'data-live-folder="INBOX"' in listing and "<title>(1) Mail · Hamkar</title>" in listing
-    assert (
-        "<title>(1) Search · Hamkar</title>" in client.get("/mail/search?q=two", headers=HTMX).text
-    )
+    found = client.get("/mail/search?q=two", headers=HTMX)
+    assert "<title>(1) Search · Hamkar</title>" in found.text
+    assert found.headers["hx-push-url"] == "/mail/search?q=two"  # with the query
+    # The search form as a browser sends it: every field, the empty dates included.
+    form = client.get("/mail/search?q=two&text=&folder=&since=&until=", headers=HTMX)
+    assert form.status_code == 200 and "<bdi>two</bdi></a>" in form.text
 
     restore = client.get("/mail/INBOX/2", headers={**HTMX, "HX-History-Restore-Request": "true"})
     assert restore.text.startswith("<!doctype html>") and 'class="topbar"' in restore.text
