@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, utcnow
@@ -137,7 +137,7 @@ class DomainAdmin(Base):
 
 
 class Preferences(Base):
-    """One account's choices: language, time zone and calendar system."""
+    """One account's choices: language, time zone, calendar system and how mail is read."""
 
     __tablename__ = "preferences"
 
@@ -147,6 +147,14 @@ class Preferences(Base):
     language: Mapped[str | None] = mapped_column(String(8), nullable=True)  # None: browser's
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     calendar_system: Mapped[str] = mapped_column(String(16), default="gregorian")
+    # When an opened message becomes read: "now", "delay" (after mark_read_delay seconds of
+    # viewing) or "never" (only by the reader's action).
+    mark_read: Mapped[str] = mapped_column(String(16), default="now", server_default="now")
+    mark_read_delay: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
+    # The folder tree lists only folders subscribed to (RFC 9051 6.3.7) when true.
+    subscribed_folders_only: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
 
 class MailAlias(Base):

@@ -23,6 +23,9 @@ from app.errors import Conflict, Forbidden, Invalid, NotFound
 
 SUPPORTED_LANGUAGES = ("en", "fa")
 CALENDAR_SYSTEMS = ("gregorian", "jalali")
+# When an opened message becomes read: at once, after some seconds of viewing, or never.
+MARK_READ_MODES = ("now", "delay", "never")
+MAX_MARK_READ_DELAY = 300
 ACCOUNT_KINDS = ("person", "role", "room", "equipment")
 PROFILE_FIELDS = ("job_title", "department", "phone_work", "phone_mobile", "location")
 _BAD_NAME_RE = re.compile(r'[\x00-\x1f\x7f<>"\\]')
@@ -306,7 +309,13 @@ def get_preferences(db: Session, *, account_id: int) -> Preferences:
     prefs = db.get(Preferences, account_id)
     if prefs is None:
         prefs = Preferences(
-            account_id=account_id, language=None, timezone="UTC", calendar_system="gregorian"
+            account_id=account_id,
+            language=None,
+            timezone="UTC",
+            calendar_system="gregorian",
+            mark_read="now",
+            mark_read_delay=5,
+            subscribed_folders_only=False,
         )
         db.add(prefs)
         db.flush()
@@ -335,6 +344,32 @@ def update_preferences(
         prefs.timezone = timezone
     if calendar_system is not None:
         prefs.calendar_system = calendar_system
+    db.flush()
+    return prefs
+
+
+def update_mail_reading(
+    db: Session,
+    *,
+    account_id: int,
+    mark_read: str | None = None,
+    mark_read_delay: int | None = None,
+    subscribed_folders_only: bool | None = None,
+) -> Preferences:
+    """Change how mail is read: when an opened message becomes read (``MARK_READ_MODES``,
+    with a delay in seconds for ``"delay"``) and whether the folder tree lists only
+    subscribed folders."""
+    if mark_read is not None and mark_read not in MARK_READ_MODES:
+        raise Invalid("Choose when opened messages are marked as read.")
+    if mark_read_delay is not None and not 1 <= mark_read_delay <= MAX_MARK_READ_DELAY:
+        raise Invalid("The delay must be between 1 and %(max)s seconds.", max=MAX_MARK_READ_DELAY)
+    prefs = get_preferences(db, account_id=account_id)
+    if mark_read is not None:
+        prefs.mark_read = mark_read
+    if mark_read_delay is not None:
+        prefs.mark_read_delay = mark_read_delay
+    if subscribed_folders_only is not None:
+        prefs.subscribed_folders_only = subscribed_folders_only
     db.flush()
     return prefs
 

@@ -1,4 +1,4 @@
-"""The user's own settings page: language, time zone and calendar system."""
+"""The user's own settings page: language, time zone, calendar system and reading mail."""
 
 from __future__ import annotations
 
@@ -11,21 +11,30 @@ from app.directory import service as directory
 from app.directory.address_list import search_address_list
 from app.directory.models import Account
 from app.errors import Invalid, NotFound
-from app.web.deps import UserPageDep
+from app.web.deps import Page, UserPageDep
 
 router = APIRouter()
+
+
+def _settings_form(
+    page: Page, *, error: str | None = None, saved: bool = False, status_code: int = 200
+) -> Response:
+    return page.render(
+        "directory/settings.html",
+        status_code=status_code,
+        timezones=directory.common_timezones(),
+        calendar_systems=directory.CALENDAR_SYSTEMS,
+        mark_read_modes=directory.MARK_READ_MODES,
+        max_mark_read_delay=directory.MAX_MARK_READ_DELAY,
+        error=error,
+        saved=saved,
+    )
 
 
 @router.get("/settings")
 def settings_page(page: UserPageDep, saved: bool = False) -> Response:
     """Show the preferences form."""
-    return page.render(
-        "directory/settings.html",
-        timezones=directory.common_timezones(),
-        calendar_systems=directory.CALENDAR_SYSTEMS,
-        error=None,
-        saved=saved,
-    )
+    return _settings_form(page, saved=saved)
 
 
 @router.post("/settings")
@@ -34,6 +43,10 @@ def save_settings(
     language: Annotated[str, Form(max_length=8)] = "",
     timezone: Annotated[str, Form(max_length=64)] = "",
     calendar_system: Annotated[str, Form(max_length=16)] = "",
+    mail_reading: Annotated[str, Form(max_length=1)] = "",
+    mark_read: Annotated[str, Form(max_length=16)] = "",
+    mark_read_delay: Annotated[str, Form(max_length=6)] = "",
+    subscribed_only: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
     """Save the preferences; invalid values are shown back with the reason."""
     assert page.user is not None
@@ -45,18 +58,29 @@ def save_settings(
             timezone=timezone or None,
             calendar_system=calendar_system or None,
         )
+        if mail_reading:  # the form has the reading-mail fieldset (a checkbox sends nothing)
+            directory.update_mail_reading(
+                page.db,
+                account_id=page.user.id,
+                mark_read=mark_read or None,
+                mark_read_delay=_seconds(mark_read_delay),
+                subscribed_folders_only=subscribed_only == "1",
+            )
     except Invalid as exc:
         page.db.rollback()
-        return page.render(
-            "directory/settings.html",
-            status_code=400,
-            timezones=directory.common_timezones(),
-            calendar_systems=directory.CALENDAR_SYSTEMS,
-            error=page._(exc.message, **exc.params),
-            saved=False,
-        )
+        return _settings_form(page, error=page._(exc.message, **exc.params), status_code=400)
     page.db.commit()
     return RedirectResponse("/settings?saved=1", status_code=303)
+
+
+def _seconds(value: str) -> int | None:
+    if not value.strip():
+        return None
+    if not value.strip().isdigit():
+        raise Invalid(
+            "The delay must be between 1 and %(max)s seconds.", max=directory.MAX_MARK_READ_DELAY
+        )
+    return int(value)
 
 
 @router.get("/directory/photos/{account_id}")

@@ -16,8 +16,12 @@ from email.message import Message
 from email.parser import BytesHeaderParser
 
 from app.mail.envelope import addresses, decode_words
+from app.mail.spoof import SenderWarning, sender_warnings
 
 MAX_DEPTH = 30
+# Raster images only: an SVG or HTML "image" could carry script.
+PREVIEW_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+PDF_TYPE = "application/pdf"
 MAX_PARTS = 500
 _BIDI_AND_CONTROL = re.compile(
     "[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]"
@@ -40,6 +44,24 @@ class Attachment:
     content_id: str = ""
     inline: bool = False
 
+    @property
+    def preview(self) -> str:
+        """How the message view may show it besides the download: ``"image"``, ``"pdf"``
+        or ``""``. Mailers often label a PDF ``application/octet-stream``; its name says."""
+        if self.content_type in PREVIEW_IMAGE_TYPES and not self.inline:
+            return "image"
+        if self.content_type == PDF_TYPE or (
+            self.content_type == "application/octet-stream"
+            and self.filename.lower().endswith(".pdf")
+        ):
+            return "pdf"
+        return ""
+
+
+def is_pdf(data: bytes) -> bool:
+    """True when ``data`` starts like a PDF (the header may follow up to 1 KiB of junk)."""
+    return b"%PDF-" in data[:1024]
+
 
 @dataclass
 class ParsedMessage:
@@ -58,6 +80,7 @@ class ParsedMessage:
     html: str | None = None
     attachments: list[Attachment] = field(default_factory=list)
     problem: str = ""  # a notice for the reader when the structure could not be read
+    sender_warnings: list[SenderWarning] = field(default_factory=list)
 
 
 def safe_filename(name: str, fallback: str = "attachment") -> str:
@@ -117,17 +140,24 @@ def _headers(message: Message) -> ParsedMessage:
     sender = addresses(message.get("From"))
     actual = addresses(message.get("Sender"))
     on_behalf = actual if actual and sender and actual[0][1].lower() != sender[0][1].lower() else []
+    reply_to = addresses(message.get("Reply-To"))
     return ParsedMessage(
         subject=decode_words(message.get("Subject")),
         sender=sender,
         on_behalf_of=on_behalf,
         to=addresses(message.get("To")),
         cc=addresses(message.get("Cc")),
-        reply_to=addresses(message.get("Reply-To")),
+        reply_to=reply_to,
         date=decode_words(message.get("Date")),
         priority=_priority(message),
         list_unsubscribe=_unsubscribe_links(message.get("List-Unsubscribe")),
+        sender_warnings=sender_warnings(_raw_header(message, "From"), reply_to),
     )
+
+
+def _raw_header(message: Message, name: str) -> str | None:
+    value = message.get(name)
+    return str(value) if value is not None else None
 
 
 def _priority(message: Message) -> str:

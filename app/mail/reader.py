@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.errors import NotFound
 from app.mail import mime
 from app.mail.imap import POOL, ImapConnection, MailAccount
-from app.mail.models import MailEnvelope
+from app.mail.models import MailEnvelope, MailFolderState
 from app.mail.sanitize import CleanBody, clean_html
 from app.mail.service import cached_envelope, refresh_folder
 from app.mail.sync import apply_flags, folder_state
@@ -58,12 +58,14 @@ class OpenedMessage:
     envelope: MailEnvelope
     parsed: mime.ParsedMessage
     too_large: bool
+    marked_read: bool = False  # this opening turned the message from unread to read
 
 
 def open_message(
     db: Session, *, account: MailAccount, folder: str, uid: int, mark_read: bool = True
 ) -> OpenedMessage:
-    """Fetch and parse a message; marks it read on the server and in the cache."""
+    """Fetch and parse a message; with ``mark_read``, marks it read on the server and in
+    the cache (the reader's setting may rather mark it later, or never)."""
     envelope = cached_envelope(db, account=account, folder=folder, uid=uid)
     if envelope is None:  # a bookmark into a folder not opened yet
         refresh_folder(db, account=account, folder=folder)
@@ -73,10 +75,12 @@ def open_message(
     too_large = envelope.size > MAX_DISPLAY_BYTES
     raw = _raw(db, account=account, folder=folder, uid=uid, headers_only=too_large)
     parsed = mime.parse(raw)
-    if mark_read and not envelope.seen:
-        _mark_read(db, account=account, folder=folder, uid=uid)
-        envelope.seen = True
-    return OpenedMessage(folder=folder, envelope=envelope, parsed=parsed, too_large=too_large)
+    marked = (
+        mark_read and not envelope.seen and mark_as_read(db, account=account, envelope=envelope)
+    )
+    return OpenedMessage(
+        folder=folder, envelope=envelope, parsed=parsed, too_large=too_large, marked_read=marked
+    )
 
 
 def message_source(db: Session, *, account: MailAccount, folder: str, uid: int) -> bytes:
@@ -85,9 +89,16 @@ def message_source(db: Session, *, account: MailAccount, folder: str, uid: int) 
 
 
 def message_body(
-    db: Session, *, account: MailAccount, folder: str, uid: int, allow_remote: bool
+    db: Session,
+    *,
+    account: MailAccount,
+    folder: str,
+    uid: int,
+    allow_remote: bool,
+    for_page: bool = False,
 ) -> CleanBody:
-    """The sanitized HTML body (inline ``cid:`` images embedded); empty when there is none."""
+    """The sanitized HTML body (inline ``cid:`` images embedded); empty when there is none.
+    ``for_page``: stricter, for a body placed in one of our pages (see ``clean_html``)."""
     raw = _raw(db, account=account, folder=folder, uid=uid)
     parsed = mime.parse(raw)
     if parsed.html is None:
@@ -98,7 +109,9 @@ def message_body(
             found = mime.part_payload(raw, item.index)
             if found is not None:
                 inline[item.content_id] = (item.content_type, found[1])
-    return clean_html(parsed.html, inline_images=inline, allow_remote=allow_remote)
+    return clean_html(
+        parsed.html, inline_images=inline, allow_remote=allow_remote, for_page=for_page
+    )
 
 
 def attachment(
@@ -140,7 +153,14 @@ def _raw(
     return raw
 
 
-def _mark_read(db: Session, *, account: MailAccount, folder: str, uid: int) -> None:
+def mark_as_read(db: Session, *, account: MailAccount, envelope: MailEnvelope) -> bool:
+    """Set \\Seen on the server and in the cache; False when the server refused (a shared
+    folder we may read but not flag), which is not an error for the reader."""
+    state = db.get(MailFolderState, envelope.folder_id)
+    if state is None or state.owner != account.email:
+        return False
+    folder, uid = state.name, envelope.uid
+
     def work(conn: ImapConnection) -> None:
         conn.select(folder)
         conn.client.add_flags([uid], [b"\\Seen"], silent=True)
@@ -148,7 +168,7 @@ def _mark_read(db: Session, *, account: MailAccount, folder: str, uid: int) -> N
     try:
         POOL.run(account, work)
     except IMAPClientError:
-        return  # a read-only shared folder: reading must still work
-    state = folder_state(db, owner=account.email, folder=folder)
-    if state is not None:
-        apply_flags(db, state=state, uids=[uid], seen=True)
+        return False
+    apply_flags(db, state=state, uids=[uid], seen=True)
+    envelope.seen = True
+    return True

@@ -46,6 +46,7 @@ _ATTRIBUTES = {
     "col": {"span"},
     "ol": {"start", "type"},
 }
+_PAGE_ATTRIBUTES = {tag: names - {"style", "class"} for tag, names in _ATTRIBUTES.items()}
 _SCHEMES = {"http", "https", "mailto", "tel", "cid", "data"}
 _DATA_IMAGE = re.compile(r"^data:image/(png|gif|jpeg|webp|bmp);base64,[a-z0-9+/=\s]*$", re.I)
 _REMOTE = re.compile(r"^\s*(https?:)?//", re.I)
@@ -63,9 +64,19 @@ class CleanBody:
 
 
 def clean_html(
-    source: str, *, inline_images: dict[str, tuple[str, bytes]], allow_remote: bool
+    source: str,
+    *,
+    inline_images: dict[str, tuple[str, bytes]],
+    allow_remote: bool,
+    for_page: bool = False,
 ) -> CleanBody:
-    """Sanitize ``source``; ``cid:`` images become data URLs from ``inline_images``."""
+    """Sanitize ``source``; ``cid:`` images become data URLs from ``inline_images``.
+
+    ``for_page`` is for HTML placed in one of Hamkar's own pages (the print view) rather
+    than in the sandboxed frame: no styles and no classes at all, so the mail can neither
+    restyle nor imitate the page around it, and never remote content.
+    """
+    allow_remote = allow_remote and not for_page
     result = CleanBody(html="")
     budget = [MAX_INLINE_IMAGES_BYTES]
 
@@ -80,11 +91,12 @@ def clean_html(
             return None  # no navigation to data: documents
         return value
 
+    dropped = {"script", "noscript", "title", "template", "textarea", "select"}
     cleaned = nh3.clean(
         source,
-        tags=_TAGS,
-        clean_content_tags={"script", "noscript", "title", "template", "textarea", "select"},
-        attributes=_ATTRIBUTES,
+        tags=_TAGS - {"style"} if for_page else _TAGS,
+        clean_content_tags=dropped | {"style"} if for_page else dropped,
+        attributes=_PAGE_ATTRIBUTES if for_page else _ATTRIBUTES,
         attribute_filter=rewrite,
         url_schemes=_SCHEMES,
         link_rel="noopener noreferrer nofollow",

@@ -61,6 +61,7 @@ class Folder:
     unread: int
     selectable: bool
     shared_owner: str = ""  # other users' folders: whose
+    subscribed: bool = True  # in the server's subscription list (LSUB), RFC 9051 6.3.7
 
 
 @dataclass
@@ -72,6 +73,18 @@ class FolderTree:
     quota_used_kb: int | None = None
     quota_limit_kb: int | None = None
 
+    def listed(self, folders: list[Folder], *, subscribed_only: bool, current: str) -> list[Folder]:
+        """``folders`` as the tree shows them: with ``subscribed_only``, the subscribed ones,
+        the inbox, the open folder and the parents that lead to them."""
+        if not subscribed_only:
+            return folders
+        keep = {f.name for f in folders if f.subscribed or f.role == "inbox" or f.name == current}
+        wanted = set(keep)
+        for name in keep:
+            parts = name.split("/")
+            wanted.update("/".join(parts[:i]) for i in range(1, len(parts)))
+        return [f for f in folders if f.name in wanted]
+
     def find(self, name: str) -> Folder | None:
         """The folder called ``name``, if listed."""
         return next((f for f in [*self.own, *self.shared] if f.name == name), None)
@@ -79,6 +92,12 @@ class FolderTree:
     def by_role(self, role: str) -> Folder | None:
         """The folder with special use ``role`` (``"trash"``, ``"archive"``, ``"junk"``...)."""
         return next((f for f in self.own if f.role == role), None)
+
+    def count_read(self, name: str) -> None:
+        """One unread message of folder ``name`` was just read (saves a STATUS round trip)."""
+        found = self.find(name)
+        if found is not None and found.unread > 0:
+            found.unread -= 1
 
     @property
     def inbox_unread(self) -> int:
@@ -95,6 +114,7 @@ def folder_tree(*, account: MailAccount) -> FolderTree:
 def _folder_tree(conn: ImapConnection) -> FolderTree:
     own: list[Folder] = []
     shared: list[Folder] = []
+    subscribed = {name for _flags, _delimiter, name in conn.client.list_sub_folders()}
     for flags, delimiter, name in conn.client.list_folders():
         lowered = {f.lower() for f in flags}
         sep = (delimiter or b"/").decode()
@@ -108,10 +128,29 @@ def _folder_tree(conn: ImapConnection) -> FolderTree:
         parts = name.split(sep)
         if name.startswith(SHARED_PREFIX) and len(parts) >= 3:
             shared.append(
-                Folder(name, sep.join(parts[2:]), len(parts) - 3, "", unread, selectable, parts[1])
+                Folder(
+                    name,
+                    sep.join(parts[2:]),
+                    len(parts) - 3,
+                    "",
+                    unread,
+                    selectable,
+                    parts[1],
+                    name in subscribed,
+                )
             )
         else:
-            own.append(Folder(name, parts[-1], len(parts) - 1, role, unread, selectable))
+            own.append(
+                Folder(
+                    name,
+                    parts[-1],
+                    len(parts) - 1,
+                    role,
+                    unread,
+                    selectable,
+                    subscribed=name in subscribed,
+                )
+            )
     own.sort(key=_folder_order)
     shared.sort(key=lambda f: (f.shared_owner, f.name.casefold()))
     tree = FolderTree(own=own, shared=shared)

@@ -19,10 +19,11 @@ from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from app.auth import service as auth
+from app.directory import service as directory
 from app.errors import DomainError, Invalid, NotFound
 from app.mail import actions, finder, folders, live, reader, service
 from app.mail.imap import MailAccount
-from app.mail.mime import safe_filename
+from app.mail.mime import PDF_TYPE, is_pdf, safe_filename
 from app.mail.sanitize import body_csp, body_document, linkify_text
 from app.web.deps import LoginRequired, Page, UserPageDep
 from app.web.i18n import N_
@@ -30,8 +31,9 @@ from app.web.i18n import N_
 router = APIRouter()
 LIVE_WAIT_SECONDS = 10.0
 LIVE_STREAMS = anyio.CapacityLimiter(200)
-# Raster images only: an SVG or HTML "image" could carry script.
-PREVIEW_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+# A previewed PDF is its own sandboxed document (opaque origin: never same-origin script);
+# Chromium's viewer works under the CSP ``sandbox`` directive (not in an iframe ``sandbox``).
+PDF_PREVIEW_CSP = "default-src 'none'; frame-ancestors 'self'; base-uri 'none'; sandbox"
 
 ROLE_LABELS = {
     "inbox": N_("Inbox"),
@@ -99,8 +101,8 @@ def search(
     text: Annotated[str, Query(max_length=500)] = "",
     body: Annotated[str, Query(max_length=10)] = "",
     folder: Annotated[str, Query(max_length=1000)] = "",
-    since: date | None = None,
-    until: date | None = None,
+    since: Annotated[str, Query(max_length=20)] = "",
+    until: Annotated[str, Query(max_length=20)] = "",
     attachments: Annotated[str, Query(max_length=5)] = "",
     unread: Annotated[str, Query(max_length=5)] = "",
     flagged: Annotated[str, Query(max_length=5)] = "",
@@ -115,8 +117,8 @@ def search(
         words="" if body else q,
         body=text or (q if body else ""),
         folder=folder if tree.find(folder) else "",
-        since=since,
-        until=until,
+        since=_day(since),
+        until=_day(until),
         attachments=bool(attachments),
         unread=bool(unread),
         flagged=bool(flagged),
@@ -136,6 +138,16 @@ def search(
         current=criteria.folder or "INBOX",
         page_query=re.sub(r"(^|&)page=\d+", "", query).lstrip("&"),
     )
+
+
+def _day(value: str) -> date | None:
+    """A date field of the search form: left empty (the form always sends it) means none."""
+    if not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise Invalid("Enter dates as year-month-day, like 2026-03-21.") from exc
 
 
 @router.post("/mail/-/actions")
@@ -228,6 +240,21 @@ def manage_folder(
     return RedirectResponse(mail_url(destination), status_code=303)
 
 
+@router.post("/mail/-/folder-list")
+def folder_list_mode(
+    page: UserPageDep,
+    subscribed_only: Annotated[str, Form(max_length=1)],
+    folder: Annotated[str, Form(max_length=1000)] = "INBOX",
+) -> Response:
+    """Show only subscribed folders in the tree, or all of them (a saved preference)."""
+    assert page.user is not None
+    directory.update_mail_reading(
+        page.db, account_id=page.user.id, subscribed_folders_only=subscribed_only == "1"
+    )
+    page.db.commit()
+    return RedirectResponse(mail_url(folder or "INBOX"), status_code=303)
+
+
 @router.post("/mail/-/trust-sender")
 def trust_sender(
     page: UserPageDep,
@@ -242,6 +269,27 @@ def trust_sender(
     service.trust_sender(page.db, account=account, sender=envelope.sender_address)
     page.db.commit()
     return RedirectResponse(mail_url(folder, uid), status_code=303)
+
+
+@router.post("/mail/-/seen")
+def mark_seen(
+    page: UserPageDep,
+    folder: Annotated[str, Form(max_length=1000)],
+    uid: Annotated[int, Form(gt=0)],
+) -> Response:
+    """Mark one message read (the "after N seconds of viewing" setting); answers with the
+    folder tree and the title, whose unread counts changed."""
+    account = account_of(page)
+    envelope = service.cached_envelope(page.db, account=account, folder=folder, uid=uid)
+    if envelope is None:
+        raise NotFound("This message does not exist any more.")
+    if not envelope.seen:
+        reader.mark_as_read(page.db, account=account, envelope=envelope)
+    page.db.commit()
+    tree = service.folder_tree(account=account)
+    return _render(
+        page, "mail/_seen.html", tree=tree, current=folder, seen_subject=envelope.subject
+    )
 
 
 @router.get("/mail/-/events")
@@ -295,6 +343,25 @@ def message_body(
     return HTMLResponse(body_document(clean.html), headers=headers)
 
 
+@router.get("/mail/-/print")
+def print_view(
+    page: UserPageDep,
+    folder: Annotated[str, Query(max_length=1000)],
+    uid: Annotated[int, Query(gt=0)],
+) -> Response:
+    """A clean page to print: the headers and the sanitized body, no app shell; a static
+    script opens the print dialog. Opening it does not mark the message read."""
+    account = account_of(page)
+    opened = reader.open_message(page.db, account=account, folder=folder, uid=uid, mark_read=False)
+    body_html = ""
+    if opened.parsed.html is not None and not opened.too_large:
+        body_html = reader.message_body(
+            page.db, account=account, folder=folder, uid=uid, allow_remote=False, for_page=True
+        ).html
+    text_html = linkify_text(opened.parsed.text) if opened.parsed.text else ""
+    return _render(page, "mail/print.html", opened=opened, body_html=body_html, text_html=text_html)
+
+
 @router.get("/mail/-/part")
 def download_part(
     page: UserPageDep,
@@ -303,12 +370,21 @@ def download_part(
     part: Annotated[int, Query(ge=0, lt=1000)],
     preview: int = 0,
 ) -> Response:
-    """An attachment as a download; raster images may be shown inline as a preview."""
+    """An attachment as a download; raster images and PDFs may be shown inline as a preview."""
     item, data = reader.attachment(
         page.db, account=account_of(page), folder=folder, uid=uid, index=part
     )
-    inline = bool(preview) and item.content_type in PREVIEW_TYPES
+    if preview and item.preview == "pdf" and is_pdf(data):
+        return _pdf_preview(data, item.filename)
+    inline = bool(preview) and item.preview == "image"
     return _download(data, item.filename, item.content_type, inline=inline)
+
+
+def _pdf_preview(data: bytes, filename: str) -> Response:
+    response = _download(data, filename, PDF_TYPE, inline=True)
+    response.headers["Content-Security-Policy"] = PDF_PREVIEW_CSP
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
 
 
 @router.get("/mail/-/source")
@@ -360,8 +436,15 @@ def folder_or_message(
     notice = page._(DONE_MESSAGES[done], count=n, folder=to) if done in DONE_MESSAGES else ""
     context: dict[str, Any] = {"tree": tree, "notice": notice, "notice_kind": "ok"}
     if tree.find(path.rstrip("/")) is None and last.isdigit() and tree.find(folder):
-        opened = reader.open_message(page.db, account=account, folder=folder, uid=int(last))
+        mode = page.preferences.mark_read if page.preferences else "now"
+        opened = reader.open_message(
+            page.db, account=account, folder=folder, uid=int(last), mark_read=mode == "now"
+        )
         page.db.commit()
+        if opened.marked_read:
+            tree.count_read(folder)
+        if mode == "delay" and not opened.envelope.seen and page.preferences:
+            context["mark_read_after"] = page.preferences.mark_read_delay
         text_html = linkify_text(opened.parsed.text) if opened.parsed.text else ""
         context["neighbours"] = service.neighbours(
             page.db, account=account, folder=folder, envelope=opened.envelope
@@ -398,6 +481,15 @@ def folder_or_message(
     return _render(page, "mail/page.html", listing=listing, current=folder, **context)
 
 
+def _htmx_navigation(request: Request) -> bool:
+    """An htmx swap of the main area; a history restore (back/forward past the cache) and
+    every other request get the full page."""
+    headers = request.headers
+    return (
+        headers.get("HX-Request") == "true" and headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
 def _render(page: Page, template: str, status_code: int = 200, **context: Any) -> Response:
     defaults: dict[str, Any] = {"opened": None, "listing": None, "query": "", "notice": ""}
     defaults.update(body_search=False, notice_kind="ok", remote=False, text_html="")
@@ -405,10 +497,23 @@ def _render(page: Page, template: str, status_code: int = 200, **context: Any) -
     defaults["thread"] = []
     defaults["trusted_sender"] = False
     defaults["criteria"] = None
+    defaults["mark_read_after"] = 0
+    defaults["current"] = ""
+    prefs = page.preferences
+    defaults["subscribed_only"] = bool(prefs and prefs.subscribed_folders_only)
     context = {**defaults, **context}
+    headers = None
+    if template == "mail/page.html":
+        headers = {"Vary": "HX-Request"}
+        if _htmx_navigation(page.request):
+            template = "mail/_partial.html"
+            # The address of what is shown: a boosted GET form would push its bare action.
+            url = page.request.url
+            headers["HX-Push-Url"] = url.path + (f"?{url.query}" if url.query else "")
     return page.render(
         template,
         status_code=status_code,
+        headers=headers,
         section="mail",
         role_labels=ROLE_LABELS,
         sort_labels=SORT_LABELS,

@@ -126,3 +126,19 @@ document.addEventListener("drop", (event) => {
   select.value = wanted;
   form.querySelector('button[value="move"]').click();
 });
+
+// htmx navigation swaps the main area: the list under the keyboard cursor is a new one.
+document.addEventListener("htmx:afterSettle", () => {
+  cursor = -1;
+  lastChecked = null;
+});
+
+// A link whose page answers with an error (a message deleted meanwhile, the server down):
+// load it as a full page, which shows the error in the app's usual way.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const detail = event.detail;
+  if (detail.xhr.status >= 400 && detail.requestConfig && detail.requestConfig.verb === "get") {
+    detail.shouldSwap = false;
+    window.location.assign(detail.xhr.responseURL || detail.pathInfo.requestPath);
+  }
+});

@@ -36,8 +36,12 @@ if (beat) {
   window.addEventListener("pageshow", (event) => { if (event.persisted) start(); });
 }
 
-const notice = document.getElementById("replying-notice");
-if (notice) {
+// The mail page swaps its main area with htmx: re-read the notice after every swap, one timer.
+let refreshTimer = null;
+const watchReplying = () => {
+  window.clearInterval(refreshTimer);
+  const notice = document.getElementById("replying-notice");
+  if (!notice) return;
   const uid = notice.dataset.uid;
   const subject = document.querySelector(".message-subject");
   if (uid && subject) subject.after(notice);
@@ -79,5 +83,7 @@ if (notice) {
     }
   };
   refresh();
-  window.setInterval(refresh, 5000);
-}
+  refreshTimer = window.setInterval(refresh, 5000);
+};
+watchReplying();
+document.addEventListener("htmx:afterSettle", watchReplying);
