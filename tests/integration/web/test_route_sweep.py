@@ -53,6 +53,7 @@ VALUES: dict[str, str] = {
 PER_FIELD = ("empty", "long", "nul")  # one field at a time (the full set goes to all at once)
 # path parameter values, already URL-encoded as they go on the wire
 PATH_VALUES = ["..", "%2e%2e", "%2e%2e%2f%2e%2e", "a%2fb", "a%00b", "9" * 40, "-1", "0", "abc"]
+UPLOAD_LIMIT = 3 * 1024 * 1024
 BAD_UTF8_QUERY = "%ff%fe%c0%af"
 BAD_UTF8_FORM = b"\xff\xfe\xc0\xaf"
 
@@ -338,7 +339,9 @@ def sweep(mailstack: MailStackInfo, sweep_db: Session) -> Iterator[Sweep]:
     attacker = make_tenant(sweep_db)
     victim = _make_victim(sweep_db)
     own = _own_objects(sweep_db, attacker)
-    app = create_app(mailstack.settings)
+    # Small upload limits, so that a body over them stays cheap to send.
+    limits = {"files_max_upload_bytes": UPLOAD_LIMIT, "max_attachment_bytes": UPLOAD_LIMIT}
+    app = create_app(mailstack.settings.model_copy(update=limits))
     with TestClient(app, raise_server_exceptions=False, client=("192.0.2.81", 50000)) as anon:
         user, user_token = _signed_in(app, attacker.user)
         admin, admin_token = _signed_in(app, attacker.admin)
@@ -596,3 +599,71 @@ def _assert_victim_untouched(sweep: Sweep) -> None:
         share = db.scalar(select(CalendarShare).where(CalendarShare.id == victim.share_id))
         assert share is not None
     engine.dispose()
+
+
+def _filenames(marker: str) -> list[str]:
+    return [
+        f"../../../{marker}.txt",
+        f"..\\..\\{marker}.txt",
+        f"/tmp/{marker}.txt",
+        f"%2e%2e%2f{marker}.txt",
+        f"{marker}\x00.txt",
+        f"{marker}\r\nX-Injected: 1.txt",
+        f"\u202e{marker}txt.exe",
+        f"{marker}" + "a" * 10_000 + ".txt",
+        "..",
+        ".",
+        "",
+        " ",
+    ]
+
+
+def test_uploads_with_hostile_names_sizes_and_parts(
+    sweep: Sweep, mailstack: MailStackInfo, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Compose attachments and file uploads: path tricks in names, too many parts, a body over
+    the limit, a broken multipart. Never a 5xx; nothing is written outside the data directory."""
+    caplog.set_level(logging.ERROR, logger="hamkar.web")
+    client, header = sweep.user, {"X-CSRF-Token": sweep.tokens[USER]}
+    marker = "sweep-upload-marker"
+    settings = sweep.app.state.hamkar.settings
+    routes = [("/mail/compose/attachments", "file"), ("/files/upload?s=home&p=", "files")]
+    for url, field_name in routes:
+        for name in _filenames(marker):
+            files = {field_name: (name, b"hello", "text/plain")}
+            _check(
+                sweep,
+                f"POST {url} [name {name[:40]!r}]",
+                client.post(url, files=files, headers=header),
+            )
+        many = [(field_name, (f"{marker}-{i}.txt", b"x", "text/plain")) for i in range(1500)]
+        _check(sweep, f"POST {url} [1500 parts]", client.post(url, files=many, headers=header))
+        fields = {f"f{i}": "x" for i in range(3000)}
+        _check(sweep, f"POST {url} [3000 fields]", client.post(url, data=fields, headers=header))
+        huge = b"\0" * (UPLOAD_LIMIT + 1024 * 1024)
+        response = client.post(url, files={field_name: ("big.bin", huge, "x/y")}, headers=header)
+        _check(sweep, f"POST {url} [over the limit]", response, refuse=True)
+        truncated = b'--zz\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\nabc'
+        content_type = {**header, "Content-Type": "multipart/form-data; boundary=zz"}
+        _check(
+            sweep,
+            f"POST {url} [truncated]",
+            client.post(url, content=truncated, headers=content_type),
+        )
+    # the files page's raw upload takes its name from the query
+    for name in _filenames(marker):
+        response = client.post(
+            "/files/upload",
+            params={"s": "home", "p": "", "name": name},
+            content=b"hi",
+            headers=header,
+        )
+        _check(sweep, f"POST /files/upload raw [name {name[:40]!r}]", response)
+    crashes = [r.getMessage() + "\n" + (r.exc_text or "")[-600:] for r in caplog.records]
+    assert not sweep.failures, "\n".join(sweep.failures[:80]) + "\n\n" + "\n".join(crashes[:10])
+    data_dir = settings.data_dir.resolve()
+    for path in mailstack.directory.rglob(f"*{marker}*"):
+        assert data_dir in path.resolve().parents, path
+    assert not list(mailstack.directory.parent.glob(f"*{marker}*"))
+    assert client.get("/files").status_code == 200
+    assert client.get("/mail/compose").status_code == 200
