@@ -32,9 +32,11 @@ from app.calendar.models import CalendarShare
 from app.db import make_engine, make_session_factory
 from app.directory import service as directory
 from app.directory.models import Account, Domain, MailGroup, Organization
+from app.files.models import FileNode
 from tests.conftest import MailStackInfo
 from tests.helpers import login
 from tests.integration.admin.conftest import PASSWORD, Tenant, make_tenant
+from tests.integration.mail.conftest import deliver, make_message
 
 LONG = "a" * 100_000
 # name -> value sent in every query/form field at once
@@ -251,6 +253,7 @@ class Sweep:
     attacker: Tenant
     victim: Victim
     own: dict[str, str]  # path ids of the attacker's own objects: hostile bodies reach the views
+    plausible: dict[str, str] = field(default_factory=dict)  # field -> a value that works
     failures: list[str] = field(default_factory=list)
 
 
@@ -316,6 +319,41 @@ def _own_objects(db: Session, tenant: Tenant) -> dict[str, str]:
     }
 
 
+def _plausible(
+    db: Session, mailstack: MailStackInfo, tenant: Tenant, user: TestClient, token: str
+) -> dict[str, str]:
+    """Values that reach the attacker's own message (INBOX uid 1) and file, so that a hostile
+    value in one field meets real objects in the others."""
+    deliver(mailstack.settings, tenant.user, make_message(to=tenant.user, subject="Sweep"))
+    response = user.post(
+        "/files/upload",
+        params={"s": "home", "p": "", "name": "sweep-own.txt"},
+        content=b"mine",
+        headers={"X-CSRF-Token": token},
+    )
+    assert response.status_code < 400, response.text[:300]
+    node = db.scalar(select(FileNode).where(FileNode.name == "sweep-own.txt"))
+    assert node is not None
+    return {
+        "folder": "INBOX",
+        "uid": "1",
+        "id": str(node.id),
+        "s": "home",
+        "p": "",
+        "email": f"target@{tenant.domain}",
+        "member": f"target@{tenant.domain}",
+        "destination": f"target@{tenant.domain}",
+        "address": f"sweep@{tenant.domain}",
+        "to": f"target@{tenant.domain}",
+        "name": "Sweep",
+        "access": "read",
+        "language": "en",
+        "timezone": "UTC",
+        "calendar_system": "gregorian",
+        "password": "Sweep-pass-1234",
+    }
+
+
 def _signed_in(app: FastAPI, email: str) -> tuple[TestClient, str]:
     # Its own client address: failed logins of the sweep throttle nobody else.
     client = TestClient(
@@ -348,6 +386,7 @@ def sweep(mailstack: MailStackInfo, sweep_db: Session) -> Iterator[Sweep]:
         anon.get("/login")
         anon_token = re.search(r'name="csrf_token" value="([^"]+)"', anon.get("/login").text)
         assert anon_token is not None
+        plausible = _plausible(sweep_db, mailstack, attacker, user, user_token)
         yield Sweep(
             app=app,
             user=user,
@@ -357,6 +396,7 @@ def sweep(mailstack: MailStackInfo, sweep_db: Session) -> Iterator[Sweep]:
             attacker=attacker,
             victim=victim,
             own=own,
+            plausible=plausible,
         )
 
 
@@ -460,7 +500,8 @@ def _sweep_get(sweep: Sweep, route: Route, spec: Spec) -> None:
     if len(route.query) > 1:
         for name in route.query:
             for label in PER_FIELD:
-                query = "&".join(f"{q}=1" for q in route.query if q != name)
+                others = [q for q in route.query if q != name]
+                query = "&".join(f"{q}={_quote(sweep.plausible.get(q, '1'))}" for q in others)
                 get(f"{name}={label}", f"{base}?{query}&{name}={_quote(VALUES[label][:60_000])}")
     if route.query:
         get("bad utf-8", base + "?" + "&".join(f"{q}={BAD_UTF8_QUERY}" for q in route.query))
@@ -502,7 +543,7 @@ def _sweep_post(sweep: Sweep, route: Route, spec: Spec) -> None:
     if len(fields) > 1:
         for name in fields:
             for label in PER_FIELD:
-                data = {**{f: "1" for f in fields}, name: VALUES[label]}
+                data = {**{f: sweep.plausible.get(f, "1") for f in fields}, name: VALUES[label]}
                 post(f"{name}={label}", base, data=data, headers=header)
     raw = b"&".join(f.encode() + b"=" + BAD_UTF8_FORM for f in fields) or b"x=" + BAD_UTF8_FORM
     post(
@@ -624,8 +665,21 @@ def test_uploads_with_hostile_names_sizes_and_parts(
     """Compose attachments and file uploads: path tricks in names, too many parts, a body over
     the limit, a broken multipart. Never a 5xx; nothing is written outside the data directory."""
     caplog.set_level(logging.ERROR, logger="hamkar.web")
-    client, header = sweep.user, {"X-CSRF-Token": sweep.tokens[USER]}
+    client = sweep.user
+    if client.get("/settings", follow_redirects=False).status_code != 200:  # the sweep logged out
+        assert login(client, sweep.attacker.user, PASSWORD).status_code == 303  # type: ignore[attr-defined]
+        match = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/settings").text)
+        assert match is not None
+        sweep.tokens[USER] = match.group(1)
+    header = {"X-CSRF-Token": sweep.tokens[USER]}
     marker = "sweep-upload-marker"
+    # signed in for real: a traversal name is stored under its last part
+    response = client.post(
+        "/mail/compose/attachments",
+        files={"file": (f"../../{marker}.txt", b"hello", "text/plain")},
+        headers=header,
+    )
+    assert response.status_code == 200 and response.json()["filename"] == f"{marker}.txt"
     settings = sweep.app.state.hamkar.settings
     routes = [("/mail/compose/attachments", "file"), ("/files/upload?s=home&p=", "files")]
     for url, field_name in routes:
