@@ -238,6 +238,7 @@ class Victim:
     app_password_id: int
     share_id: int
     display_name: str
+    file_id: int = 0
     ids: dict[str, str] = field(default_factory=dict)
 
 
@@ -354,6 +355,21 @@ def _plausible(
     }
 
 
+def _victim_file(app: FastAPI, db: Session, tenant: Tenant) -> int:
+    """A file in the victim's home, uploaded through the victim's own login."""
+    client, token = _signed_in(app, tenant.user)
+    response = client.post(
+        "/files/upload",
+        params={"s": "home", "p": "", "name": "victim-secret.txt"},
+        content=b"secret",
+        headers={"X-CSRF-Token": token},
+    )
+    assert response.status_code < 400
+    node = db.scalar(select(FileNode).where(FileNode.name == "victim-secret.txt"))
+    assert node is not None
+    return node.id
+
+
 def _signed_in(app: FastAPI, email: str) -> tuple[TestClient, str]:
     # Its own client address: failed logins of the sweep throttle nobody else.
     client = TestClient(
@@ -380,6 +396,7 @@ def sweep(mailstack: MailStackInfo, sweep_db: Session) -> Iterator[Sweep]:
     # Small upload limits, so that a body over them stays cheap to send.
     limits = {"files_max_upload_bytes": UPLOAD_LIMIT, "max_attachment_bytes": UPLOAD_LIMIT}
     app = create_app(mailstack.settings.model_copy(update=limits))
+    victim.file_id = _victim_file(app, sweep_db, victim.tenant)
     with TestClient(app, raise_server_exceptions=False, client=("192.0.2.81", 50000)) as anon:
         user, user_token = _signed_in(app, attacker.user)
         admin, admin_token = _signed_in(app, attacker.admin)
@@ -581,9 +598,19 @@ def _sweep_post(sweep: Sweep, route: Route, spec: Spec) -> None:
 
 
 def _sweep_victim_ids(sweep: Sweep, route: Route, spec: Spec) -> None:
-    """Another organization's objects in path parameters are refused (4xx)."""
+    """Another organization's objects in path parameters, and another user's file as ``id``
+    in the query or form, are refused (4xx)."""
     client = _client(sweep, spec.who)
     header = {"X-CSRF-Token": sweep.tokens[spec.who]}
+    fields = route.query if route.method == "GET" else route.form
+    if "id" in fields and spec.who == USER:
+        values = {f: sweep.plausible.get(f, "1") for f in fields}
+        values["id"] = str(sweep.victim.file_id)
+        if route.method == "GET":
+            response = client.get(route.path, params=values, follow_redirects=False)
+        else:
+            response = client.post(route.path, data=values, headers=header, follow_redirects=False)
+        _check(sweep, f"{route.method} {route.path} [victim file id]", response, refuse=True)
     for name in route.path_params:
         if name not in sweep.victim.ids:
             continue
@@ -639,6 +666,8 @@ def _assert_victim_untouched(sweep: Sweep) -> None:
         assert [d.id for d in devices] == [victim.app_password_id]
         share = db.scalar(select(CalendarShare).where(CalendarShare.id == victim.share_id))
         assert share is not None
+        node = db.get(FileNode, victim.file_id)
+        assert node is not None and node.trashed_at is None and node.name == "victim-secret.txt"
     engine.dispose()
 
 
