@@ -499,15 +499,21 @@ def _sweep_get(sweep: Sweep, route: Route, spec: Spec) -> None:
     client = _client(sweep, spec.who)
     base = _url(route, _default_params(sweep, route))
 
-    def get(label: str, url: str) -> None:
+    def get(label: str, url: str, headers: dict[str, str] | None = None) -> None:
         if spec.stream:
             response: Any = _Status(_stream(sweep, client, url))
         else:
-            response = client.get(url, follow_redirects=False)
+            response = client.get(url, follow_redirects=False, headers=headers)
         _check(sweep, f"GET {url[:120]} [{label}]", response)
 
     if not spec.stream:
         get("missing", base)
+        # htmx and script requests take other branches (fragments, JSON)
+        get("htmx", base, {"HX-Request": "true"})
+        get("json", base, {"Accept": "application/json"})
+        if route.query:
+            crlf = "&".join(f"{q}={_quote(VALUES['crlf'])}" for q in route.query)
+            get("htmx crlf", f"{base}?{crlf}", {"HX-Request": "true"})
     for name, value in VALUES.items():
         if route.query:
             # a URL is at most 64 kB on the wire (h11, httpx): long values share that budget
@@ -570,6 +576,11 @@ def _sweep_post(sweep: Sweep, route: Route, spec: Spec) -> None:
         headers={**header, "Content-Type": "application/x-www-form-urlencoded"},
     )
     post("json", base, json=some, headers=header)
+    for label in ("long", "crlf"):
+        data = {f: VALUES[label] for f in fields} or {"x": "x"}
+        post(f"htmx {label}", base, data=data, headers={**header, "HX-Request": "true"})
+        wants_json = {**header, "Accept": "application/json"}
+        post(f"accept json {label}", base, data=data, headers=wants_json)
     post("text/plain", base, content=b"x=1", headers={**header, "Content-Type": "text/plain"})
     post("no content-type", base, content=b"\x00\xff" * 10, headers=header)
     post(
@@ -750,3 +761,28 @@ def test_uploads_with_hostile_names_sizes_and_parts(
     assert not list(mailstack.directory.parent.glob(f"*{marker}*"))
     assert client.get("/files").status_code == 200
     assert client.get("/mail/compose").status_code == 200
+
+
+HOSTILE_HEADERS: list[dict[str, str]] = [
+    {"Cookie": "hamkar_session=" + "A" * 5000},
+    {"Cookie": "hamkar_session=1.2.3; hamkar_csrf=x; hamkar_lang=../../etc"},
+    {"Cookie": 'hamkar_session="\\x00\\xff"; =; ;;'},
+    {"Accept-Language": "x" * 10_000},
+    {"Accept-Language": "fa;q=abc, *;q=-1, en;q=1e999"},
+    {"Accept": "\x01\x02"},
+    {"HX-Request": "true", "HX-Current-URL": "javascript:alert(1)"},
+    {"X-Forwarded-For": "::1, 999.999.1.1, " + "1" * 2000},
+]
+
+
+def test_hostile_headers_on_pages(sweep: Sweep) -> None:
+    """Broken cookies, language and proxy headers: a page or a refusal, never a 5xx."""
+    client = TestClient(sweep.app, raise_server_exceptions=False, client=("192.0.2.82", 50000))
+    for headers in HOSTILE_HEADERS:
+        for path in ("/login", "/mail", "/settings?lang=../../x", "/files", "/no-such-page"):
+            client.cookies.clear()
+            response = client.get(path, headers=headers, follow_redirects=False)
+            _check(sweep, f"GET {path} {list(headers)}", response)
+        response = client.post("/login", data={"email": "a@b.c"}, headers=headers)
+        _check(sweep, f"POST /login {list(headers)}", response, refuse=True)
+    assert not sweep.failures, "\n".join(sweep.failures[:80])
