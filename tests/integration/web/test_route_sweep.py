@@ -52,7 +52,7 @@ VALUES: dict[str, str] = {
     "path": "../../../etc/passwd",
     "unicode": "\u202e\ufeff\U0001f600",
 }
-PER_FIELD = ("empty", "long", "nul")  # one field at a time (the full set goes to all at once)
+PER_FIELD = ("empty", "long")  # one field at a time (the full set goes to all at once)
 # path parameter values, already URL-encoded as they go on the wire
 PATH_VALUES = ["..", "%2e%2e", "%2e%2e%2f%2e%2e", "a%2fb", "a%00b", "9" * 40, "-1", "0", "abc"]
 UPLOAD_LIMIT = 3 * 1024 * 1024
@@ -256,6 +256,7 @@ class Sweep:
     own: dict[str, str]  # path ids of the attacker's own objects: hostile bodies reach the views
     plausible: dict[str, str] = field(default_factory=dict)  # field -> a value that works
     failures: list[str] = field(default_factory=list)
+    sent: int = 0  # requests checked, so that a sweep that silently shrank is noticed
 
 
 @pytest.fixture(scope="module")
@@ -439,6 +440,7 @@ def _default_params(sweep: Sweep, route: Route) -> dict[str, str]:
 
 
 def _check(sweep: Sweep, label: str, response: Any, *, refuse: bool = False) -> None:
+    sweep.sent += 1
     status = response.status_code
     if status >= 500:
         sweep.failures.append(f"{label}: {status}")
@@ -576,11 +578,9 @@ def _sweep_post(sweep: Sweep, route: Route, spec: Spec) -> None:
         headers={**header, "Content-Type": "application/x-www-form-urlencoded"},
     )
     post("json", base, json=some, headers=header)
-    for label in ("long", "crlf"):
-        data = {f: VALUES[label] for f in fields} or {"x": "x"}
-        post(f"htmx {label}", base, data=data, headers={**header, "HX-Request": "true"})
-        wants_json = {**header, "Accept": "application/json"}
-        post(f"accept json {label}", base, data=data, headers=wants_json)
+    data = {f: VALUES["crlf"] for f in fields} or {"x": "x"}
+    post("htmx crlf", base, data=data, headers={**header, "HX-Request": "true"})
+    post("accept json crlf", base, data=data, headers={**header, "Accept": "application/json"})
     post("text/plain", base, content=b"x=1", headers={**header, "Content-Type": "text/plain"})
     post("no content-type", base, content=b"\x00\xff" * 10, headers=header)
     post(
@@ -659,6 +659,8 @@ def test_no_route_answers_hostile_input_with_a_server_error(
             assert sweep.admin.get("/admin/accounts", follow_redirects=False).status_code == 200
     crashes = [r.getMessage() + "\n" + (r.exc_text or "")[-600:] for r in caplog.records]
     assert not sweep.failures, "\n".join(sweep.failures[:80]) + "\n\n" + "\n".join(crashes[:10])
+    print(f"route sweep: {sweep.sent} requests")
+    assert sweep.sent > 20 * len(routes)
     _assert_victim_untouched(sweep)
 
 
