@@ -337,6 +337,8 @@ def _plausible(
     node = db.scalar(select(FileNode).where(FileNode.name == "sweep-own.txt"))
     assert node is not None
     return {
+        "token": _upload_link(db, user, token),
+        "share": "0",  # not the upload link (id 1): revoking it would close /s/{token} to the sweep
         "folder": "INBOX",
         "uid": "1",
         "id": str(node.id),
@@ -369,6 +371,19 @@ def _victim_file(app: FastAPI, db: Session, tenant: Tenant) -> int:
     node = db.scalar(select(FileNode).where(FileNode.name == "victim-secret.txt"))
     assert node is not None
     return node.id
+
+
+def _upload_link(db: Session, user: TestClient, token: str) -> str:
+    """The token of an upload link to a folder of the attacker: /s/{token} routes reach it."""
+    header = {"X-CSRF-Token": token}
+    made = user.post("/files/folder", data={"name": "sweep-drop"}, headers=header)
+    assert made.status_code < 400
+    folder = db.scalar(select(FileNode).where(FileNode.name == "sweep-drop"))
+    assert folder is not None
+    shared = user.post("/files/share", data={"id": folder.id, "mode": "upload"}, headers=header)
+    match = re.search(r"/s/([A-Za-z0-9_-]+)", shared.text)
+    assert shared.status_code == 200 and match is not None, shared.text[:300]
+    return match.group(1)
 
 
 def _signed_in(app: FastAPI, email: str) -> tuple[TestClient, str]:
@@ -436,7 +451,8 @@ def _url(route: Route, params: dict[str, str]) -> str:
 
 
 def _default_params(sweep: Sweep, route: Route) -> dict[str, str]:
-    return {name: sweep.own.get(name, "1") for name in route.path_params}
+    own = {**sweep.own, "token": sweep.plausible["token"]}
+    return {name: own.get(name, "1") for name in route.path_params}
 
 
 def _check(sweep: Sweep, label: str, response: Any, *, refuse: bool = False) -> None:
@@ -722,8 +738,20 @@ def test_uploads_with_hostile_names_sizes_and_parts(
         headers=header,
     )
     assert response.status_code == 200 and response.json()["filename"] == f"{marker}.txt"
+    # and the upload link works: what the sweep sends to it reaches a live link
+    link = f"/s/{sweep.plausible['token']}/upload"
+    dropped = sweep.anon.post(
+        link,
+        files={"files": ("dropped.txt", b"x", "text/plain")},
+        headers={"X-CSRF-Token": sweep.tokens[ANON]},
+    )
+    assert dropped.status_code < 400, dropped.text[:300]
     settings = sweep.app.state.hamkar.settings
-    routes = [("/mail/compose/attachments", "file"), ("/files/upload?s=home&p=", "files")]
+    routes = [
+        ("/mail/compose/attachments", "file"),
+        ("/files/upload?s=home&p=", "files"),
+        (f"/s/{sweep.plausible['token']}/upload", "files"),
+    ]
     for url, field_name in routes:
         for name in _filenames(marker):
             files = {field_name: (name, b"hello", "text/plain")}
