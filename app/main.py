@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import RedirectResponse, Response
 
@@ -47,6 +47,7 @@ from app.tasks import views as tasks_views
 from app.web import health
 from app.web.csrf import CSRFMiddleware
 from app.web.errors import CrashGuardMiddleware, csrf_refusal_page, install_error_handlers
+from app.web.ids import ids_in_range
 from app.web.locale import LanguageSwitchMiddleware
 from app.web.security import SecurityHeadersMiddleware
 from app.web.state import AppState, load_secret
@@ -98,6 +99,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=None,
         debug=False,
         lifespan=_lifespan,
+        # Every route: an integer beyond 64 bits is refused before it reaches the database.
+        dependencies=[Depends(ids_in_range)],
     )
     app.state.hamkar = state
     for module in (

@@ -6,6 +6,7 @@ Each call opens its own short connection; the pooled gateway of the reading side
 from __future__ import annotations
 
 import contextlib
+import imaplib
 import re
 from collections.abc import Iterator
 
@@ -114,8 +115,13 @@ def mark_replied(
 def fetch_raw(endpoint: ImapEndpoint, *, email: str, password: str, folder: str, uid: int) -> bytes:
     """The full message (BODY.PEEK[], so it is not marked as read)."""
     with _session(endpoint, email, password, N_("The message could not be read.")) as client:
-        client.select_folder(folder, readonly=True)
-        data = client.fetch([uid], [b"BODY.PEEK[]"]).get(uid, {})
+        try:
+            client.select_folder(folder, readonly=True)
+            data = client.fetch([uid], [b"BODY.PEEK[]"]).get(uid, {})
+        except IMAPClientError as exc:
+            if isinstance(exc, imaplib.IMAP4.abort):
+                raise  # the link dropped: the server is unavailable, not the message missing
+            raise NotFound("No such message.") from exc  # no such folder, or an invalid uid
         raw = data.get(b"BODY[]")
         if not isinstance(raw, bytes):
             raise NotFound("No such message.")

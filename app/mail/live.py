@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import time
 
+from imapclient.exceptions import IMAPClientError
+
+from app.errors import NotFound
 from app.mail.imap import ImapConnection, MailAccount
 
 
@@ -20,7 +23,11 @@ class FolderWatcher:
     def __init__(self, account: MailAccount, folder: str) -> None:
         self.conn = ImapConnection(account)
         self.folder = folder
-        self.conn.select(folder, readonly=True)
+        try:
+            self.conn.select(folder, readonly=True)
+        except IMAPClientError as exc:  # no such folder, or a name the server refuses
+            self.conn.close()
+            raise NotFound("There is no folder called %(folder)s.", folder=folder) from exc
 
     def wait(self, timeout: float) -> bool:
         """Block until the server reports a change or ``timeout`` passes."""

@@ -458,3 +458,18 @@ def test_edit_as_new_copies_the_message_without_threading(
     assert f'value="report {marker}"' in page and 'value="alice@example.com"' in page
     assert 'name="in_reply_to" value=""' in page and 'name="reply_uid" value=""' in page
     assert "Numbers inside." in page
+
+
+def test_reply_to_a_missing_folder_or_invalid_uid_is_404(alice: TestClient) -> None:
+    for query in (
+        "draft=-1",
+        "draft=0",
+        f"draft={2**40}",
+        "mode=reply&folder=No%20such%20folder&uid=1",
+        "mode=forward&folder=INBOX&uid=-1",
+        "mode=reply&folder=a%00b&uid=1",
+    ):
+        response = alice.get(f"/mail/compose?{query}")
+        assert response.status_code == 404, query
+        assert "No such message." in response.text
+    assert alice.get("/mail/compose").status_code == 200  # the session is fine afterwards

@@ -47,3 +47,13 @@ def test_mail_server_down_gives_a_page_message(
         assert page.status_code == 503
         assert "cannot be reached" in page.text
     assert ">safe</bdi>" in client.get("/mail/INBOX").text  # back up: nothing lost
+
+
+def test_live_events_for_a_missing_or_invalid_folder_is_404(
+    client: TestClient, mailbox: str
+) -> None:
+    _signed_in(client, mailbox)
+    for folder in ("No such folder", "", "a\x00b", "x\r\ny"):
+        response = client.get("/mail/-/events", params={"folder": folder})
+        assert response.status_code == 404, folder
+        assert "There is no folder called" in response.text
