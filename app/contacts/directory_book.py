@@ -94,8 +94,10 @@ def directory_ctag(db: Session, *, email: str) -> str:
     not from the cards, so asking for it costs two small queries.
     """
     organization_id = _organization_of(db, email)
-    state = "none" if organization_id is None else address_list_state(
-        db, organization_id=organization_id
+    state = (
+        "none"
+        if organization_id is None
+        else address_list_state(db, organization_id=organization_id)
     )
     # _CARD_FORMAT: a new rendering of the cards (a release) is a change too
     return hashlib.sha256(f"{_CARD_FORMAT}|{email.lower()}|{state}".encode()).hexdigest()[:32]
