@@ -82,10 +82,13 @@ def test_sharing_an_address_book_from_the_contacts_page(
         assert refused.status_code == 400, (email, access, book)
         assert 'role="alert"' in refused.text
     assert "carol@example.org" not in client.get("/contacts").text
-    assert "within your organization" in client.post(
-        "/contacts/shares",
-        data={"csrf_token": token, "book": "contacts", "email": "carol@example.org"},
-    ).text
+    assert (
+        "within your organization"
+        in client.post(
+            "/contacts/shares",
+            data={"csrf_token": token, "book": "contacts", "email": "carol@example.org"},
+        ).text
+    )
 
     # bob sees the book on his page (read-write through the group) and over CardDAV
     bob = TestClient(client.app)
