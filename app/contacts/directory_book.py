@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from app.directory import service as directory
 from app.directory.address_list import (
     AddressListEntry,
     address_list_addresses,
     address_list_state,
     find_address_list_entry,
+    reader_organization,
     whole_address_list,
 )
 
@@ -52,10 +52,7 @@ def _etag(text: str) -> str:
 
 def _organization_of(db: Session, email: str) -> int | None:
     """The reader's organization; None for an unknown, disabled or deleted account."""
-    me = directory.find_account(db, email=email)
-    if me is None or not me.enabled or me.deleted_at is not None:
-        return None
-    return me.organization_id
+    return reader_organization(db, email=email)
 
 
 def _card(entry: AddressListEntry) -> DirectoryCard:
@@ -74,17 +71,38 @@ def directory_cards(db: Session, *, email: str) -> list[DirectoryCard]:
 def directory_card(db: Session, *, email: str, name: str) -> DirectoryCard | None:
     """One card of the book by its resource name, without building the others.
 
-    Names are hashes of addresses: the organization's addresses alone are read and hashed
-    (a few milliseconds for thousands), then the one matching entry is looked up.
+    Names are hashes of addresses: the organization's card names are computed once per
+    state of its address list (kept per process), then the one matching entry is looked up.
     """
     organization_id = _organization_of(db, email)
     if organization_id is None or not name.startswith("gal-"):
         return None
-    for address in address_list_addresses(db, organization_id=organization_id):
-        if card_name(address) == name:
-            entry = find_address_list_entry(db, organization_id=organization_id, email=address)
-            return _card(entry) if entry is not None else None
-    return None
+    address = _card_names(db, organization_id).get(name)
+    if address is None:
+        return None
+    entry = find_address_list_entry(db, organization_id=organization_id, email=address)
+    return _card(entry) if entry is not None else None
+
+
+# organization id -> (address-list state, card name -> address). The state changes with every
+# address added, removed, enabled or disabled, so a stale map is never used.
+_NAMES: dict[int, tuple[str, dict[str, str]]] = {}
+_NAMES_MAX = 1000
+
+
+def _card_names(db: Session, organization_id: int) -> dict[str, str]:
+    state = address_list_state(db, organization_id=organization_id)
+    known = _NAMES.get(organization_id)
+    if known is not None and known[0] == state:
+        return known[1]
+    names = {
+        card_name(address): address
+        for address in address_list_addresses(db, organization_id=organization_id)
+    }
+    if len(_NAMES) >= _NAMES_MAX:
+        _NAMES.clear()
+    _NAMES[organization_id] = (state, names)  # one assignment: safe across threads
+    return names
 
 
 def directory_ctag(db: Session, *, email: str) -> str:

@@ -61,6 +61,24 @@ def find_address_list_entry(
     return AddressListEntry(kind="group", email=row[0], display_name=row[1]) if row else None
 
 
+def reader_organization(db: Session, *, email: str) -> int | None:
+    """The organization whose list ``email`` may read: its own, if enabled and not deleted.
+
+    One column, not the account row with its photo: the directory book asks this on every
+    request. Addresses are stored in lower case, so the unique index answers; the
+    case-insensitive scan is only a fallback for a row written otherwise.
+    """
+    address = email.strip().lower()
+    for matching in (Account.email == address, func.lower(Account.email) == address):
+        found = db.execute(
+            select(Account.organization_id, Account.enabled, Account.deleted_at).where(matching)
+        ).first()
+        if found is not None:
+            organization_id, enabled, deleted_at = found
+            return organization_id if enabled and deleted_at is None else None
+    return None
+
+
 def address_list_addresses(db: Session, *, organization_id: int) -> list[str]:
     """Every address the organization's list shows (no other column is read)."""
     people = select(Account.email).where(
@@ -69,7 +87,9 @@ def address_list_addresses(db: Session, *, organization_id: int) -> list[str]:
         Account.deleted_at.is_(None),
     )
     groups = select(MailGroup.address).where(MailGroup.organization_id == organization_id)
-    return [*db.scalars(people), *db.scalars(groups)]
+    # plain rows through the connection: no ORM result processing for thousands of strings
+    connection = db.connection()
+    return [*connection.execute(people).scalars(), *connection.execute(groups).scalars()]
 
 
 def address_list_state(db: Session, *, organization_id: int) -> str:

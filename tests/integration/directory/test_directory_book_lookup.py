@@ -45,6 +45,23 @@ def test_one_card_is_the_card_of_the_whole_book(db: Session, orgs: Orgs) -> None
     assert directory_card(db, email=READER, name=card_name("olga@other.test")) is None
     assert directory_card(db, email="olga@other.test", name=card_name("sam@acme.test")) is None
 
+    # names are remembered per state of the list: a new, a disabled, a renamed entry show at once
+    acme = orgs[0]
+    service.create_account(db, email="neo@acme.test", display_name="Neo", organization_id=acme.id)
+    db.commit()
+    neo = directory_card(db, email=READER, name=card_name("neo@acme.test"))
+    assert neo is not None and "FN:Neo" in neo.vcard
+    sam = service.find_account(db, email="sam@acme.test")
+    assert sam is not None
+    accounts.set_enabled(db, account=sam, enabled=False)
+    db.commit()
+    assert directory_card(db, email=READER, name=card_name("sam@acme.test")) is None
+    accounts.set_enabled(db, account=sam, enabled=True)
+    accounts.update_account(db, account=sam, display_name="Samira")
+    db.commit()
+    again = directory_card(db, email=READER, name=card_name("sam@acme.test"))
+    assert again is not None and "FN:Samira" in again.vcard
+
 
 def test_the_ctag_follows_what_the_cards_show(db: Session, orgs: Orgs) -> None:
     _setup(db, orgs)
