@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     mailstack_smtp_in_port: int = 10025
     mailstack_submissions_port: int = 10465
     mailstack_external: Literal["sink", "discard", "hold"] = "sink"
+    # SQLite file where Dovecot's last_login plugin records IMAP logins (read-only for Hamkar);
+    # default: the mail stack's own (scripts/mailstack.sh writes it there).
+    imap_last_login_store: Path | None = None
 
     # Sessions and login throttling.
     session_idle_minutes: int = 60 * 12
@@ -90,6 +93,14 @@ class Settings(BaseSettings):
     def effective_mailstack_dir(self) -> Path:
         """Where the loopback mail stack keeps its config, mail and logs."""
         return self.mailstack_dir or self.data_dir / "mailstack"
+
+    @property
+    def effective_imap_last_login_store(self) -> Path:
+        """The SQLite file of Dovecot's last IMAP logins (see scripts/mailstack.sh)."""
+        return (
+            self.imap_last_login_store
+            or self.effective_mailstack_dir / "last-login" / "last-login.db"
+        )
 
     @property
     def effective_tls_ca_file(self) -> Path | None:

@@ -8,7 +8,7 @@ PACKAGES=(
   dovecot-imapd dovecot-lmtpd dovecot-sieve dovecot-managesieved dovecot-fts-xapian
   dovecot-sqlite dovecot-pgsql postfix-sqlite postfix-pgsql python3-psycopg
   postfix openssl ca-certificates chromium litmus python3-venv python3-dev build-essential
-  iproute2 util-linux
+  iproute2 util-linux sqlite3
 )
 
 missing=()

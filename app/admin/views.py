@@ -6,6 +6,7 @@ answer 404, non-admins 403 (the service decides, the error handler renders the p
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
@@ -14,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 
 from app.admin import service, transfer
 from app.admin.service import NewAccount
-from app.directory import accounts, addresses, domain_admins, rights, roles
+from app.directory import accounts, addresses, domain_admins, imap_logins, rights, roles
 from app.directory.accounts import DEFAULT_RETENTION_DAYS
 from app.directory.models import Account, Domain, Organization
 from app.errors import DomainError, Invalid, TooLarge
@@ -77,6 +78,11 @@ def admin_home(page: AdminDep) -> Response:
     return redirect("/admin/accounts")
 
 
+def _last_login_store(page: Page) -> Path:
+    """Dovecot's store of IMAP logins (app/directory/imap_logins.py)."""
+    return page.state.settings.effective_imap_last_login_store
+
+
 @router.get("/accounts")
 def account_list(page: AdminDep, q: str = "") -> Response:
     """Search and list the organization's accounts, with the create form."""
@@ -98,6 +104,7 @@ def _render_accounts(
     return page.render(
         "admin/accounts.html",
         status_code=status_code,
+        last_logins=imap_logins.latest_logins(_last_login_store(page), found.accounts),
         section="admin",
         tab="accounts",
         q=q,
@@ -202,6 +209,7 @@ def account_page(page: AdminDep, account_id: int, saved: bool = False) -> Respon
         section="admin",
         tab="accounts",
         account=account,
+        last_login=imap_logins.latest_logins(_last_login_store(page), [account])[account.id],
         aliases=addresses.list_aliases(page.db, account_id=account.id),
         forwards=addresses.list_forwards(page.db, account_id=account.id),
         manager=page.db.get(Account, account.manager_id) if account.manager_id else None,

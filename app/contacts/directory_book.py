@@ -13,8 +13,14 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from app.directory import service as directory
-from app.directory.address_list import AddressListEntry, whole_address_list
+from app.directory.address_list import (
+    AddressListEntry,
+    address_list_addresses,
+    address_list_state,
+    find_address_list_entry,
+    reader_organization,
+    whole_address_list,
+)
 
 # RFC 6350 6.1.4 KIND (and RFC 6869 "device" for equipment).
 _KINDS = {
@@ -24,6 +30,10 @@ _KINDS = {
     "room": "location",
     "equipment": "device",
 }
+
+
+# Bump when entry_vcard renders differently, so clients see a new ctag and fetch again.
+_CARD_FORMAT = "vcard4-1"
 
 
 @dataclass(frozen=True)
@@ -40,16 +50,75 @@ def _etag(text: str) -> str:
     return '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
 
 
+def _organization_of(db: Session, email: str) -> int | None:
+    """The reader's organization; None for an unknown, disabled or deleted account."""
+    return reader_organization(db, email=email)
+
+
+def _card(entry: AddressListEntry) -> DirectoryCard:
+    text = entry_vcard(entry)
+    return DirectoryCard(card_name(entry.email), text, _etag(text))
+
+
 def directory_cards(db: Session, *, email: str) -> list[DirectoryCard]:
     """The address list of the user's organization as vCard 4.0 (nothing for an unknown user)."""
-    me = directory.find_account(db, email=email)
-    if me is None or not me.enabled or me.deleted_at is not None:
+    organization_id = _organization_of(db, email)
+    if organization_id is None:
         return []
-    cards = []
-    for entry in whole_address_list(db, organization_id=me.organization_id):
-        text = entry_vcard(entry)
-        cards.append(DirectoryCard(card_name(entry.email), text, _etag(text)))
-    return cards
+    return [_card(entry) for entry in whole_address_list(db, organization_id=organization_id)]
+
+
+def directory_card(db: Session, *, email: str, name: str) -> DirectoryCard | None:
+    """One card of the book by its resource name, without building the others.
+
+    Names are hashes of addresses: the organization's card names are computed once per
+    state of its address list (kept per process), then the one matching entry is looked up.
+    """
+    organization_id = _organization_of(db, email)
+    if organization_id is None or not name.startswith("gal-"):
+        return None
+    address = _card_names(db, organization_id).get(name)
+    if address is None:
+        return None
+    entry = find_address_list_entry(db, organization_id=organization_id, email=address)
+    return _card(entry) if entry is not None else None
+
+
+# organization id -> (address-list state, card name -> address). The state changes with every
+# address added, removed, enabled or disabled, so a stale map is never used.
+_NAMES: dict[int, tuple[str, dict[str, str]]] = {}
+_NAMES_MAX = 1000
+
+
+def _card_names(db: Session, organization_id: int) -> dict[str, str]:
+    state = address_list_state(db, organization_id=organization_id)
+    known = _NAMES.get(organization_id)
+    if known is not None and known[0] == state:
+        return known[1]
+    names = {
+        card_name(address): address
+        for address in address_list_addresses(db, organization_id=organization_id)
+    }
+    if len(_NAMES) >= _NAMES_MAX:
+        _NAMES.clear()
+    _NAMES[organization_id] = (state, names)  # one assignment: safe across threads
+    return names
+
+
+def directory_ctag(db: Session, *, email: str) -> str:
+    """The book's ctag: changes whenever a card is added, changed or removed.
+
+    Derived from two aggregates of the directory (row counts and the latest listing change),
+    not from the cards, so asking for it costs two small queries.
+    """
+    organization_id = _organization_of(db, email)
+    state = (
+        "none"
+        if organization_id is None
+        else address_list_state(db, organization_id=organization_id)
+    )
+    # _CARD_FORMAT: a new rendering of the cards (a release) is a change too
+    return hashlib.sha256(f"{_CARD_FORMAT}|{email.lower()}|{state}".encode()).hexdigest()[:32]
 
 
 def card_name(email: str) -> str:

@@ -14,7 +14,9 @@ from app.contacts import vcard
 
 # re-exported: the DAV layer reads the directory book through this module
 from app.contacts.directory_book import DirectoryCard as DirectoryCard
+from app.contacts.directory_book import directory_card as directory_card
 from app.contacts.directory_book import directory_cards as directory_cards
+from app.contacts.directory_book import directory_ctag as directory_ctag
 from app.contacts.models import AddressBook, Card, CardChange
 from app.davsync import Changes, fold_changes
 from app.db import utcnow

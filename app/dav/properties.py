@@ -256,8 +256,7 @@ class GetCTag(Property):
 
     def value(self, ctx: Context, res: r.Resource) -> Value:
         if isinstance(res, r.DirectoryBook):
-            cards = contacts.directory_cards(ctx.db, email=res.email)
-            return contacts.etag_of("".join(c.etag for c in cards)).strip('"')
+            return contacts.directory_ctag(ctx.db, email=res.email)
         return _revision(res)
 
 

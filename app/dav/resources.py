@@ -236,8 +236,8 @@ def _resolve_contacts(db: Session, *, user: str, home: str, rest: list[str]) -> 
         book = DirectoryBook(user)
         if len(rest) == 1:
             return book
-        found = [c for c in contacts.directory_cards(db, email=user) if c.name == rest[1]]
-        return DirectoryItem(book, found[0]) if found and len(rest) == 2 else None
+        found = contacts.directory_card(db, email=user, name=rest[1]) if len(rest) == 2 else None
+        return DirectoryItem(book, found) if found is not None else None
     own = contacts.find_address_book(db, email=user, slug=rest[0])
     access = (
         contacts.BookAccess(own, own.slug)

@@ -46,6 +46,69 @@ def whole_address_list(db: Session, *, organization_id: int) -> list[AddressList
     return _address_list(db, organization_id=organization_id, query="", limit=None)
 
 
+def find_address_list_entry(
+    db: Session, *, organization_id: int, email: str
+) -> AddressListEntry | None:
+    """The entry of exactly this (stored) address, one indexed lookup, if the list shows it."""
+    people = _people(db, organization_id=organization_id, like=None, limit=1, email=email)
+    if people:
+        return people[0]
+    row = db.execute(
+        select(MailGroup.address, MailGroup.name).where(
+            MailGroup.organization_id == organization_id, MailGroup.address == email
+        )
+    ).first()
+    return AddressListEntry(kind="group", email=row[0], display_name=row[1]) if row else None
+
+
+def reader_organization(db: Session, *, email: str) -> int | None:
+    """The organization whose list ``email`` may read: its own, if enabled and not deleted.
+
+    One column, not the account row with its photo: the directory book asks this on every
+    request. Addresses are stored in lower case, so the unique index answers; the
+    case-insensitive scan is only a fallback for a row written otherwise.
+    """
+    address = email.strip().lower()
+    for matching in (Account.email == address, func.lower(Account.email) == address):
+        found = db.execute(
+            select(Account.organization_id, Account.enabled, Account.deleted_at).where(matching)
+        ).first()
+        if found is not None:
+            organization_id, enabled, deleted_at = found
+            return organization_id if enabled and deleted_at is None else None
+    return None
+
+
+def address_list_addresses(db: Session, *, organization_id: int) -> list[str]:
+    """Every address the organization's list shows (no other column is read)."""
+    people = select(Account.email).where(
+        Account.organization_id == organization_id,
+        Account.enabled.is_(True),
+        Account.deleted_at.is_(None),
+    )
+    groups = select(MailGroup.address).where(MailGroup.organization_id == organization_id)
+    # plain rows through the connection: no ORM result processing for thousands of strings
+    connection = db.connection()
+    return [*connection.execute(people).scalars(), *connection.execute(groups).scalars()]
+
+
+def address_list_state(db: Session, *, organization_id: int) -> str:
+    """A short text that changes whenever an entry of the list is added, changed or removed.
+
+    Two aggregates per table over every row of the organization (disabled and deleted ones
+    too): a change stamps ``listing_changed_at`` and a removal lowers the count.
+    """
+    parts = []
+    for model in (Account, MailGroup):
+        count, latest = db.execute(
+            select(func.count(), func.max(model.listing_changed_at)).where(
+                model.organization_id == organization_id
+            )
+        ).one()
+        parts.append(f"{count}:{latest.isoformat() if latest else '-'}")
+    return f"{organization_id}/" + "/".join(parts)
+
+
 def _address_list(
     db: Session, *, organization_id: int, query: str, limit: int | None
 ) -> list[AddressListEntry]:
@@ -72,9 +135,24 @@ def _address_list(
 
 
 def _people(
-    db: Session, *, organization_id: int, like: str, limit: int | None
+    db: Session,
+    *,
+    organization_id: int,
+    like: str | None,
+    limit: int | None,
+    email: str | None = None,
 ) -> list[AddressListEntry]:
-    """Enabled accounts matching ``like``; only the columns an entry shows (no photo bytes)."""
+    """Enabled accounts matching ``like`` (or of exactly ``email``); only the columns an entry
+    shows (no photo bytes)."""
+    matching = (
+        Account.email == email
+        if email is not None
+        else or_(
+            func.lower(Account.email).like(like or "%", escape="\\"),
+            func.lower(Account.display_name).like(like or "%", escape="\\"),
+            func.lower(Account.department).like(like or "%", escape="\\"),
+        )
+    )
     stmt = select(
         Account.id,
         Account.kind,
@@ -90,11 +168,7 @@ def _people(
         Account.organization_id == organization_id,
         Account.enabled.is_(True),
         Account.deleted_at.is_(None),
-        or_(
-            func.lower(Account.email).like(like, escape="\\"),
-            func.lower(Account.display_name).like(like, escape="\\"),
-            func.lower(Account.department).like(like, escape="\\"),
-        ),
+        matching,
     )
     rows = db.execute(stmt.order_by(Account.display_name, Account.email).limit(limit))
     return [

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, false
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    event,
+    false,
+    inspect,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, utcnow
@@ -112,6 +122,12 @@ class Account(Base):
     # Deleting keeps the mail until purge_after; the address stays reserved until then.
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     purge_after: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # When a field the address list shows last changed (set below, on insert and on such an
+    # update; not on a sign-in): the CardDAV directory book's ctag is an aggregate of it.
+    # NULL on rows older than the column, which the book's row count covers.
+    listing_changed_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), nullable=True, default=utcnow
+    )
 
     # A domain admin's domains (app/directory/domain_admins.py); loaded only when asked for.
     administered_domains: Mapped[list[Domain]] = relationship(
@@ -210,6 +226,10 @@ class MailGroup(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     send_policy: Mapped[str] = mapped_column(String(16), default="organization")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # As Account.listing_changed_at: the address or the name changed.
+    listing_changed_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), nullable=True, default=utcnow
+    )
 
 
 class GroupMember(Base):
@@ -250,3 +270,38 @@ class RoleMember(Base):
         ForeignKey("account.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     can_send_as: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# The fields of an address-list entry (app/directory/address_list.py): an ORM update of any of
+# them moves listing_changed_at, so the directory book's ctag changes with its cards only.
+_LISTED_ACCOUNT_FIELDS = (
+    "organization_id",
+    "email",
+    "kind",
+    "enabled",
+    "deleted_at",
+    "display_name",
+    "job_title",
+    "department",
+    "phone_work",
+    "phone_mobile",
+    "location",
+)
+_LISTED_GROUP_FIELDS = ("organization_id", "address", "name")
+
+
+def _listed_fields_changed(target: object, fields: tuple[str, ...]) -> bool:
+    state = inspect(target)
+    return any(state.attrs[name].history.has_changes() for name in fields)
+
+
+@event.listens_for(Account, "before_update")
+def _account_listing_changed(_mapper: object, _connection: object, target: Account) -> None:
+    if _listed_fields_changed(target, _LISTED_ACCOUNT_FIELDS):
+        target.listing_changed_at = utcnow()
+
+
+@event.listens_for(MailGroup, "before_update")
+def _group_listing_changed(_mapper: object, _connection: object, target: MailGroup) -> None:
+    if _listed_fields_changed(target, _LISTED_GROUP_FIELDS):
+        target.listing_changed_at = utcnow()

@@ -38,7 +38,8 @@ PASSWORD = "s3cret-pass"
 INSTALL_HINT = (
     "the mail stack needs Debian packages; as root run `scripts/mailstack.sh install-deps` or "
     "apt-get install dovecot-imapd dovecot-lmtpd dovecot-sieve dovecot-managesieved "
-    "dovecot-fts-xapian dovecot-sqlite dovecot-pgsql postfix postfix-sqlite postfix-pgsql openssl"
+    "dovecot-fts-xapian dovecot-sqlite dovecot-pgsql postfix postfix-sqlite postfix-pgsql openssl "
+    "sqlite3"
 )
 
 

@@ -13,16 +13,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from alembic import command
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
 from app.admin import organization, service, transfer
 from app.admin.service import NewAccount
-from app.db import make_engine, make_session_factory
+from app.db import make_engine, make_session_factory, utcnow
 from app.directory import accounts, domain_admins, groups
 from app.directory import service as directory
-from app.directory.models import Account, Organization
+from app.directory.models import Account, Domain, Organization
 from app.errors import Forbidden, Invalid, NotFound
 from app.migrate import alembic_config
 from app.models import import_all_models
@@ -250,10 +251,26 @@ def test_migration_keeps_todays_domain_admins_on_their_domain(data_dir: Path) ->
     command.upgrade(config, "0310")  # before domain_admin existed
     engine = make_engine(settings)
     with make_session_factory(engine)() as db:
-        directory.create_organization(db, name="Old", slug="old", domains=["old.test", "b.test"])
-        dom = directory.create_account(db, email="dom@old.test")
-        dom.role = "domain_admin"  # as the role was stored before this revision
-        directory.create_account(db, email="user@b.test")
+        org = directory.create_organization(
+            db, name="Old", slug="old", domains=["old.test", "b.test"]
+        )
+        # accounts as rows of the 0310 table: today's model has columns that table lacks
+        old_account = sa.Table("account", sa.MetaData(), autoload_with=db.connection())
+        domain_ids = {name: id_ for name, id_ in db.execute(sa.select(Domain.name, Domain.id))}
+        now = utcnow().replace(tzinfo=None)
+        for email, role in (("dom@old.test", "domain_admin"), ("user@b.test", "user")):
+            db.execute(
+                old_account.insert().values(
+                    organization_id=org.id,
+                    domain_id=domain_ids[email.split("@")[1]],
+                    email=email,
+                    display_name="",
+                    kind="person",
+                    enabled=True,
+                    created_at=now,
+                    role=role,  # as the role was stored before this revision
+                )
+            )
         db.commit()
     command.upgrade(config, "head")
     with make_session_factory(engine)() as db:
