@@ -149,6 +149,24 @@ def _nested_group_ids(db: Session, group_id: int) -> set[int]:
     return seen
 
 
+def groups_of(db: Session, *, email: str) -> set[int]:
+    """The ids of the groups an account belongs to, directly or through nested groups
+    (what rights given to a group reach)."""
+    account = find_account(db, email=email)
+    if account is None:
+        return set()
+    direct = select(GroupMember.group_id).where(GroupMember.account_id == account.id)
+    found = set(db.scalars(direct))
+    todo = list(found)
+    while todo:
+        stmt = select(GroupMember.group_id).where(GroupMember.member_group_id == todo.pop())
+        for parent in db.scalars(stmt):
+            if parent not in found:
+                found.add(parent)
+                todo.append(parent)
+    return found
+
+
 def list_members(db: Session, *, group: MailGroup) -> list[GroupMemberView]:
     """The group's direct members, by address."""
     out: list[GroupMemberView] = []
