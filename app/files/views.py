@@ -485,6 +485,7 @@ def trash_page(page: UserPageDep, s: str = "home") -> Response:
         section="files",
         access=access,
         items=trash.items(page.db, access=access),
+        trash_days=page.state.settings.files_trash_days,
         location=_location,
         spaces_list=spaces.accessible_spaces(
             page.db, settings=page.state.settings, email=_email(page)

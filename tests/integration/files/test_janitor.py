@@ -64,6 +64,7 @@ def test_expired_trash_is_purged_in_every_space(
     assert report.trashed == 2
     trash = alice.http.get("/files/trash").text
     assert "<bdi>old.txt</bdi>" not in trash and "<bdi>recent.txt</bdi>" in trash
+    assert "deleted for good 30 days after" in trash
     assert "bobs-old.txt" not in bob.http.get("/files/trash").text
     assert _used(db, "alice@example.com") == used_before - 100
     assert not store.path(hashlib.sha256(b"o" * 100).hexdigest()).exists()
