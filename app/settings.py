@@ -67,7 +67,8 @@ class Settings(BaseSettings):
     files_versions_keep: int = 20
     files_versions_max_days: int = 90
     files_trash_days: int = 30
-    # fsync each new body before it becomes visible (durable across power loss; slower PUTs).
+    # fsync each new body before it becomes visible (durable across power loss; slower PUTs;
+    # README "File durability and PUT speed" has the measurements behind the default).
     files_fsync: bool = True
     # Browser uploads larger than this go in chunks of this size to a resumable upload session;
     # sessions without news for this many hours are dropped with their partial body.
