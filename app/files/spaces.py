@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -165,13 +165,16 @@ def _team_rights(db: Session, *, email: str) -> Select[FileSpace, str]:
     their own membership and their groups' (nested groups included)."""
     groups = directory_groups.groups_of(db, email=email)
     mine = and_(SpaceMember.email == email, SpaceMember.group_id.is_(None))
+    # Matched on id and address: a deleted group's row never reaches a new group that got
+    # its id (SQLite reuses the highest rowid).
+    theirs = tuple_(SpaceMember.group_id, SpaceMember.email).in_(list(groups.items()))
     return (
         select(FileSpace, SpaceMember.right)
         .join(SpaceMember, SpaceMember.space_id == FileSpace.id)
         .where(
             FileSpace.kind == "team",
             FileSpace.organization_id == organization_of(db, email),
-            or_(mine, SpaceMember.group_id.in_(groups)) if groups else mine,
+            or_(mine, theirs) if groups else mine,
         )
     )
 
