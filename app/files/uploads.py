@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
@@ -34,8 +34,9 @@ def start(
     content_type: str = "",
     base_etag: str | None = None,
 ) -> UploadSession:
-    """Open a session for ``size`` bytes to land at ``parent/name``; quota is checked now
-    (and again when the file is written, as other uploads may have used the room meanwhile)."""
+    """Open a session for ``size`` bytes to land at ``parent/name``; quota is checked now,
+    counting the space's other open sessions (and again when the file is written, as other
+    writes may have used the room meanwhile)."""
     access.require("write")
     if not service.split_path(name):
         raise Invalid("The file needs a name.")
@@ -43,7 +44,13 @@ def start(
         raise Invalid("The size of the file is missing.")
     if size > max_upload:
         raise TooLarge("The file is larger than the upload limit.")
-    if size > access.space.quota_bytes - access.space.used_bytes:
+    # Open sessions count as used: many half-done uploads must not hold more than the quota.
+    pending = db.scalar(
+        select(func.coalesce(func.sum(UploadSession.size), 0)).where(
+            UploadSession.space_id == access.space.id
+        )
+    )
+    if size > access.space.quota_bytes - access.space.used_bytes - int(pending or 0):
         raise service.QuotaExceeded("There is not enough space left for this (quota reached).")
     if parent.space_id != access.space.id or not parent.is_dir:
         raise NotFound("No such folder.")

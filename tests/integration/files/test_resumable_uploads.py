@@ -144,19 +144,19 @@ def test_quota_checked_up_front_and_at_the_end(files_settings: Settings, web: Br
     )
     assert refused.status_code == 507
     first = start(web, "one.bin", 6000)["id"]
-    second = start(web, "two.bin", 6000)["id"]  # each fits now; both do not
-    for upload_id in (first, second):
-        send(web, upload_id, 0, b"z" * 6000)
-    assert (
-        web.http.post(
-            f"/files/uploads/{first}/complete", headers={"X-CSRF-Token": web.token}
-        ).status_code
-        == 200
+    # Open sessions hold their room: a second one that would not fit with the first is refused.
+    crowded = web.http.post(
+        "/files/uploads",
+        params={"name": "two.bin", "size": 6000},
+        headers={"X-CSRF-Token": web.token},
     )
-    late = web.http.post(f"/files/uploads/{second}/complete", headers={"X-CSRF-Token": web.token})
+    assert crowded.status_code == 507
+    send(web, first, 0, b"z" * 6000)
+    assert web.upload("filler.bin", b"f" * 5000).status_code == 200  # room used meanwhile
+    late = web.http.post(f"/files/uploads/{first}/complete", headers={"X-CSRF-Token": web.token})
     assert late.status_code == 507
-    assert "two.bin" not in web.http.get("/files").text
-    assert web.http.get(f"/files/uploads/{second}").status_code == 404  # dropped with its body
+    assert "one.bin" not in web.http.get("/files").text
+    assert web.http.get(f"/files/uploads/{first}").status_code == 404  # dropped with its body
 
 
 def test_sessions_are_private_and_need_csrf(server: str, web: Browser) -> None:
