@@ -31,6 +31,8 @@ from app.directory.service import record_login
 from app.files import views as files_views
 from app.files import views_shares as files_share_views
 from app.files import views_spaces as files_space_views
+from app.files import views_uploads as files_upload_views
+from app.files.janitor import run_janitor
 from app.files.storage import store_for
 from app.mail import (
     compose_files_views,
@@ -60,17 +62,27 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Background work for the app's lifetime: the outbox worker."""
+    """Background work for the app's lifetime: the outbox worker and the files clean-up."""
     state: AppState = app.state.hamkar
-    worker = None
+    workers = []
     if state.settings.outbox_worker:
-        worker = asyncio.create_task(
-            run_outbox_worker(state.sessions, settings=state.settings, secret=state.secret)
+        workers.append(
+            asyncio.create_task(
+                run_outbox_worker(state.sessions, settings=state.settings, secret=state.secret)
+            )
+        )
+    if state.settings.files_janitor:
+        workers.append(
+            asyncio.create_task(
+                run_janitor(
+                    state.sessions, settings=state.settings, store=store_for(state.settings)
+                )
+            )
         )
     try:
         yield
     finally:
-        if worker is not None:
+        for worker in workers:
             worker.cancel()
             with suppress(asyncio.CancelledError):
                 await worker
@@ -120,6 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         files_views,
         files_share_views,
         files_space_views,
+        files_upload_views,
         admin_views,
         admin_org_views,
     ):

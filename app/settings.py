@@ -70,8 +70,24 @@ class Settings(BaseSettings):
     files_versions_keep: int = 20
     files_versions_max_days: int = 90
     files_trash_days: int = 30
-    # fsync each new body before it becomes visible (durable across power loss; slower PUTs).
+    # fsync each new body before it becomes visible (durable across power loss; slower PUTs;
+    # README "File durability and PUT speed" has the measurements behind the default).
     files_fsync: bool = True
+    # Browser uploads larger than this go in chunks of this size to a resumable upload session;
+    # sessions without news for this many hours are dropped with their partial body.
+    files_upload_chunk_bytes: int = 8 * 1024 * 1024
+    files_upload_expire_hours: int = 24
+    # The files clean-up job (expired trash, abandoned uploads, orphan bodies): how often it
+    # runs, and how old an unreferenced body must be before it is deleted (a body being written
+    # right now is not referenced yet and must survive).
+    files_janitor: bool = True
+    files_janitor_interval_seconds: int = 3600
+    files_blob_grace_seconds: int = 3600
+    # Thumbnails of images in the grid view: the longest side in pixels, and the largest image
+    # (in pixels and bytes) that is decoded at all; bigger ones get no thumbnail.
+    files_thumb_size: int = 256
+    files_thumb_max_pixels: int = 40_000_000
+    files_thumb_max_bytes: int = 50 * 1024 * 1024
 
     demo_password: SecretStr = SecretStr("hamkar-demo")
     default_language: Literal["en", "fa"] = "en"

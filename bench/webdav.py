@@ -118,8 +118,8 @@ def put_tree(base: str, auth: tuple[str, str] | None, big: Path, small: Path) ->
 
 
 @contextmanager
-def hamkar(work: Path, fsync: bool) -> Iterator[Server]:
-    data = work / "hamkar"
+def hamkar(work: Path, fsync: bool, folder: str = "hamkar") -> Iterator[Server]:
+    data = work / folder
     env = {
         **os.environ,
         "HAMKAR_DATA_DIR": str(data),
@@ -310,6 +310,13 @@ def main() -> None:
     parser.add_argument("--move-gib", type=int, default=1)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument(
+        "--compare-fsync",
+        type=int,
+        metavar="ROUNDS",
+        default=0,
+        help="only PUT the big file ROUNDS times to two Hamkars, fsync on and off, alternating",
+    )
+    parser.add_argument(
         "--no-fsync",
         action="store_true",
         help="Hamkar without fsync of new bodies, like wsgidav's and nginx's plain writes",
@@ -318,6 +325,10 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="hamkar-bench-", dir="/tmp"))
     work.chmod(0o755)
     try:
+        if args.compare_fsync:
+            big, _small = make_data(work, args.big_mib, 0)
+            compare_fsync(work, big, args.compare_fsync)
+            return
         big, small = make_data(work, args.big_mib, args.small)
         results: list[Server] = []
         with hamkar(work, fsync=not args.no_fsync) as server:
@@ -335,6 +346,25 @@ def main() -> None:
         report(results, args)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def compare_fsync(work: Path, big: Path, rounds: int) -> None:
+    """PUT MB/s with HAMKAR_FILES_FSYNC on and off: two servers at once, PUTs alternating
+    between them so both see the same machine load; prints the medians."""
+    size = big.stat().st_size
+    rates: dict[str, list[float]] = {"on": [], "off": []}
+    with hamkar(work, True, "fsync-on") as on, hamkar(work, False, "fsync-off") as off:
+        for index in range(rounds):
+            order = [("on", on), ("off", off)]
+            for label, server in order if index % 2 == 0 else order[::-1]:
+                url = f"{server.base}/put-{index}.bin"
+                rates[label].append(size / curl([*auth_args(server), "-T", str(big), url]) / MB)
+    print(f"\nPUT of a {size / MB:.0f} MB file, {rounds} rounds alternating, MB/s")
+    for label, values in rates.items():
+        print(
+            f"fsync {label:<4} median {statistics.median(values):>6.0f}   "
+            + " ".join(f"{value:.0f}" for value in values)
+        )
 
 
 def report(results: list[Server], args: argparse.Namespace) -> None:

@@ -149,6 +149,27 @@ def _nested_group_ids(db: Session, group_id: int) -> set[int]:
     return seen
 
 
+def groups_of(db: Session, *, email: str) -> dict[int, str]:
+    """The groups an account belongs to, directly or through nested groups, as id -> address
+    (what rights given to a group reach; the address guards against a reused id)."""
+    account = find_account(db, email=email)
+    if account is None:
+        return {}
+    direct = select(GroupMember.group_id).where(GroupMember.account_id == account.id)
+    found = set(db.scalars(direct))
+    todo = list(found)
+    while todo:
+        stmt = select(GroupMember.group_id).where(GroupMember.member_group_id == todo.pop())
+        for parent in db.scalars(stmt):
+            if parent not in found:
+                found.add(parent)
+                todo.append(parent)
+    if not found:
+        return {}
+    rows = db.execute(select(MailGroup.id, MailGroup.address).where(MailGroup.id.in_(found)))
+    return {group_id: address for group_id, address in rows}
+
+
 def list_members(db: Session, *, group: MailGroup) -> list[GroupMemberView]:
     """The group's direct members, by address."""
     out: list[GroupMemberView] = []

@@ -151,3 +151,42 @@ class ShareLink(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     download_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class UploadSession(Base):
+    """A resumable upload in progress: the body grows under ``files/uploads/<id>`` on disk.
+
+    Nothing is visible in the space until the last byte is in and the session is completed;
+    ``received`` is the offset the browser resumes from after a dropped connection.
+    """
+
+    __tablename__ = "file_upload"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    space_id: Mapped[int] = mapped_column(
+        ForeignKey("file_space.id", ondelete="CASCADE"), index=True
+    )
+    parent_id: Mapped[int] = mapped_column(ForeignKey("file_node.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(Text)  # path below the parent ("photos/a.jpg")
+    size: Mapped[int] = mapped_column(BigInteger)
+    received: Mapped[int] = mapped_column(BigInteger, default=0)
+    content_type: Mapped[str] = mapped_column(String(200), default="")
+    base_etag: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    created_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class JobLease(Base):
+    """Which app process runs a periodic job right now (trash expiry, clean-up), until when.
+
+    Several processes start the same scheduler; a conditional UPDATE on this row lets only
+    one of them work at a time.
+    """
+
+    __tablename__ = "file_job_lease"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64), default="")
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

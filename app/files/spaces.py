@@ -1,7 +1,9 @@
 """Spaces and who may use them: a personal space per person, team spaces with members.
 
-Team membership is kept per person here (email + organization); ``SpaceMember.group_id`` is
-where directory groups will attach once teams exist in the directory.
+Members of a team space are people or directory groups (``SpaceMember.group_id`` set, the
+group's address in ``email``). A group's right reaches its members, also through nested
+groups, and is looked up on every request: whoever leaves the group loses access at once.
+A person's right is the highest of their own and their groups'.
 """
 
 from __future__ import annotations
@@ -9,10 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.directory import groups as directory_groups
 from app.directory import service as directory
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.files.models import FileNode, FileSpace, SpaceMember
@@ -125,23 +128,29 @@ def create_team_space(
 
 
 def set_member(db: Session, *, access: Access, email: str, right: str | None) -> None:
-    """Give a person a right on a team space (``None`` removes them); needs "manage"."""
+    """Give a person or a directory group (by its address) a right on a team space
+    (``None`` removes them); needs "manage"."""
     access.require("manage")
     if access.space.kind != "team":
         raise Invalid("Only team spaces have members.")
     if right is not None and right not in RIGHTS:
         raise Invalid("Unknown right “%(right)s”.", right=right)
     email = email.strip().lower()
-    if organization_of(db, email) != access.space.organization_id:
+    group = directory_groups.find_group(db, address=email)
+    if group is not None:
+        org, group_id = group.organization_id, group.id
+    else:
+        org, group_id = organization_of(db, email), None
+    if org != access.space.organization_id:
         raise Forbidden("Spaces are shared only within the organization.")
     member = db.get(SpaceMember, (access.space.id, email))
     if right is None:
         if member is not None:
             db.delete(member)
     elif member is None:
-        db.add(SpaceMember(space_id=access.space.id, email=email, right=right))
+        db.add(SpaceMember(space_id=access.space.id, email=email, right=right, group_id=group_id))
     else:
-        member.right = right
+        member.right, member.group_id = right, group_id
     db.flush()
 
 
@@ -151,19 +160,39 @@ def list_members(db: Session, *, access: Access) -> list[SpaceMember]:
     return list(db.scalars(query.order_by(SpaceMember.email)))
 
 
-def accessible_spaces(db: Session, *, settings: Settings, email: str) -> list[Access]:
-    """Every space the user may open: their own first, then team spaces by name."""
-    result = [Access(personal_space(db, settings=settings, email=email), "manage", "home")]
-    org = organization_of(db, email)
-    rows = db.execute(
+def _team_rights(db: Session, *, email: str) -> Select[FileSpace, str]:
+    """Team spaces of the user's organization with each right the user holds on them:
+    their own membership and their groups' (nested groups included)."""
+    groups = directory_groups.groups_of(db, email=email)
+    mine = and_(SpaceMember.email == email, SpaceMember.group_id.is_(None))
+    # Matched on id and address: a deleted group's row never reaches a new group that got
+    # its id (SQLite reuses the highest rowid).
+    theirs = tuple_(SpaceMember.group_id, SpaceMember.email).in_(list(groups.items()))
+    return (
         select(FileSpace, SpaceMember.right)
         .join(SpaceMember, SpaceMember.space_id == FileSpace.id)
         .where(
-            SpaceMember.email == email, FileSpace.kind == "team", FileSpace.organization_id == org
+            FileSpace.kind == "team",
+            FileSpace.organization_id == organization_of(db, email),
+            or_(mine, theirs) if groups else mine,
         )
-        .order_by(FileSpace.name)
     )
-    result.extend(Access(space, right, f"team/{space.slug}") for space, right in rows)
+
+
+def _best(rows: list[tuple[FileSpace, str]]) -> dict[int, tuple[FileSpace, str]]:
+    best: dict[int, tuple[FileSpace, str]] = {}
+    for space, right in rows:
+        if space.id not in best or _RANK[right] > _RANK[best[space.id][1]]:
+            best[space.id] = (space, right)
+    return best
+
+
+def accessible_spaces(db: Session, *, settings: Settings, email: str) -> list[Access]:
+    """Every space the user may open: their own first, then team spaces by name."""
+    result = [Access(personal_space(db, settings=settings, email=email), "manage", "home")]
+    rows = _best([(space, right) for space, right in db.execute(_team_rights(db, email=email))])
+    teams = sorted(rows.values(), key=lambda row: (row[0].name, row[0].id))
+    result.extend(Access(space, right, f"team/{space.slug}") for space, right in teams)
     return result
 
 
@@ -176,19 +205,11 @@ def open_space(db: Session, *, settings: Settings, email: str, mount: str) -> Ac
         return Access(personal_space(db, settings=settings, email=email), "manage", "home")
     kind, _, slug = mount.partition("/")
     if kind == "team" and slug:
-        org = organization_of(db, email)
-        row = db.execute(
-            select(FileSpace, SpaceMember.right)
-            .join(SpaceMember, SpaceMember.space_id == FileSpace.id)
-            .where(
-                FileSpace.kind == "team",
-                FileSpace.slug == slug,
-                FileSpace.organization_id == org,
-                SpaceMember.email == email,
-            )
-        ).first()
-        if row is not None:
-            return Access(row[0], row[1], mount)
+        query = _team_rights(db, email=email).where(FileSpace.slug == slug)
+        rows = _best([(space, right) for space, right in db.execute(query)])
+        if rows:
+            space, right = next(iter(rows.values()))
+            return Access(space, right, mount)
     raise NotFound("No such folder.")
 
 

@@ -13,7 +13,8 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -22,7 +23,11 @@ from app.errors import TooLarge
 from app.settings import Settings
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_HEX32 = re.compile(r"^[0-9a-f]{32}$")
 CHUNK = 1024 * 1024
+# With fsync on, writeback of a growing body is started every this many bytes, so the
+# fsync at the end waits for the last few MiB instead of the whole file.
+WRITEBACK_STEP = 8 * CHUNK
 
 
 @dataclass(frozen=True)
@@ -34,15 +39,26 @@ class StoredBlob:
 
 
 class BlobStore:
-    """Bodies under ``<root>/blobs/ab/cd/<sha256>``; temporary uploads under ``<root>/tmp``."""
+    """Bodies under ``<root>/blobs/ab/cd/<sha256>``; temporary uploads under ``<root>/tmp``,
+    resumable uploads under ``<root>/uploads/<session id>``.
 
-    def __init__(self, root: Path, *, fsync: bool = True) -> None:
+    The race this class guards against: a body is on disk (``commit``) a moment before the
+    database row that refers to it is committed, so for that moment it looks orphaned. Every
+    write (also of a body that already exists) refreshes the body's modification time, and
+    ``remove`` spares a body younger than ``grace`` seconds; the clean-up job collects real
+    orphans later.
+    """
+
+    def __init__(self, root: Path, *, fsync: bool = True, grace: float = 3600) -> None:
         self.root = root
         self.fsync = fsync
+        self.grace = grace
         self.blobs = root / "blobs"
         self.tmp = root / "tmp"
-        self.blobs.mkdir(parents=True, exist_ok=True)
-        self.tmp.mkdir(parents=True, exist_ok=True)
+        self.uploads = root / "uploads"
+        self.thumbs = root / "thumbs"
+        for folder in (self.blobs, self.tmp, self.uploads, self.thumbs):
+            folder.mkdir(parents=True, exist_ok=True)
 
     def path(self, sha256: str) -> Path:
         """The file holding a body; the name is checked to be a hash, nothing else."""
@@ -76,9 +92,81 @@ class BlobStore:
         """Store a small body held in memory (mail attachments, tests)."""
         return self.put_stream([data], max_bytes=max_bytes)
 
-    def remove(self, sha256: str) -> None:
-        """Delete a body nobody refers to any more."""
-        self.path(sha256).unlink(missing_ok=True)
+    def remove(self, sha256: str, *, now: float | None = None) -> bool:
+        """Delete a body nobody refers to any more, unless it was written within the grace
+        period (a writer may be about to commit a row for it); returns whether it went."""
+        path = self.path(sha256)
+        try:
+            if (now or time.time()) - path.stat().st_mtime < self.grace:
+                return False
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        for thumb in self.thumbs.glob(f"{sha256[:2]}/{sha256}-*"):
+            thumb.unlink(missing_ok=True)
+        return True
+
+    def thumb_base(self, sha256: str, size: int) -> Path:
+        """Where the thumbnails of a body live (the suffix says which kind)."""
+        self.path(sha256)  # checks the name
+        return self.thumbs / sha256[:2] / f"{sha256}-{int(size)}.thumb"
+
+    def all_blobs(self) -> Iterator[str]:
+        """Every body on disk, by hash (for the clean-up job)."""
+        for path in self.blobs.glob("??/??/*"):
+            if _HEX64.match(path.name):
+                yield path.name
+
+    def partial(self, upload_id: str) -> Path:
+        """The growing body of a resumable upload; the id is checked to be a token."""
+        if not _HEX32.match(upload_id):
+            raise ValueError("not an upload id")
+        return self.uploads / upload_id
+
+    def append_partial(self, upload_id: str, *, offset: int) -> BinaryIO:
+        """The partial body open for writing at ``offset``; anything after it is dropped
+        (bytes of an earlier attempt that were written but never acknowledged)."""
+        path = self.partial(upload_id)
+        path.touch(mode=0o640, exist_ok=True)
+        handle = path.open("r+b")
+        handle.truncate(offset)
+        handle.seek(offset)
+        return handle
+
+    def sync(self, handle: BinaryIO) -> None:
+        """Flush a partial body (to stable storage too when fsync is on)."""
+        handle.flush()
+        if self.fsync:
+            os.fsync(handle.fileno())
+
+    def complete_partial(self, upload_id: str) -> StoredBlob:
+        """Hash the finished partial body and move it into the store under its hash."""
+        path = self.partial(upload_id)
+        digest, size = hashlib.sha256(), 0
+        with path.open("rb") as source:
+            for chunk in iter(lambda: source.read(CHUNK), b""):
+                digest.update(chunk)
+                size += len(chunk)
+        sha = digest.hexdigest()
+        self._install(path, sha)
+        return StoredBlob(sha256=sha, size=size)
+
+    def remove_partial(self, upload_id: str) -> None:
+        """Drop the partial body of a cancelled or abandoned upload."""
+        self.partial(upload_id).unlink(missing_ok=True)
+
+    def _install(self, temp: Path, sha: str) -> None:
+        """Make a complete temporary file the body ``sha`` (atomic rename), or reuse the
+        existing body, refreshing its time so a concurrent clean-up spares it."""
+        target = self.path(sha)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.utime(target)
+        except FileNotFoundError:
+            temp.chmod(0o640)
+            temp.replace(target)
+        else:
+            temp.unlink(missing_ok=True)
 
 
 class BlobWriter:
@@ -92,6 +180,7 @@ class BlobWriter:
         fd, name = tempfile.mkstemp(dir=store.tmp, prefix="up-")
         self._file: BinaryIO | None = os.fdopen(fd, "wb")
         self._temp = Path(name)
+        self._written_back = 0
 
     def write(self, data: bytes) -> int:
         """Append a chunk; refuses to grow past ``max_bytes`` (and drops what was written)."""
@@ -105,7 +194,21 @@ class BlobWriter:
             )
         self._hash.update(data)
         self._file.write(data)
+        if self.store.fsync and self.size - self._written_back >= WRITEBACK_STEP:
+            self._start_writeback()
         return len(data)
+
+    def _start_writeback(self) -> None:
+        """Ask the kernel to start writing what we have so far (Linux starts asynchronous
+        writeback of dirty pages on POSIX_FADV_DONTNEED); it does not wait."""
+        assert self._file is not None
+        self._file.flush()
+        if hasattr(os, "posix_fadvise"):
+            length = self.size - self._written_back
+            os.posix_fadvise(
+                self._file.fileno(), self._written_back, length, os.POSIX_FADV_DONTNEED
+            )
+        self._written_back = self.size
 
     def close(self) -> None:
         """Flush to disk (wsgidav closes the stream before ``end_write``)."""
@@ -119,13 +222,7 @@ class BlobWriter:
         """Move the complete body into the store under its hash."""
         self.close()
         sha = self._hash.hexdigest()
-        target = self.store.path(sha)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if target.exists():
-            self._temp.unlink(missing_ok=True)
-        else:
-            self._temp.chmod(0o640)
-            self._temp.replace(target)
+        self.store._install(self._temp, sha)
         self._file = None
         return StoredBlob(sha256=sha, size=self.size)
 
@@ -147,4 +244,8 @@ def _human(size: int) -> str:
 
 def store_for(settings: Settings) -> BlobStore:
     """The installation's blob store, under the data directory."""
-    return BlobStore(settings.data_dir / "files", fsync=settings.files_fsync)
+    return BlobStore(
+        settings.data_dir / "files",
+        fsync=settings.files_fsync,
+        grace=settings.files_blob_grace_seconds,
+    )

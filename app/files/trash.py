@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.errors import NotFound
 from app.files import service
-from app.files.models import FileNode
+from app.files.models import FileNode, FileSpace
 from app.files.spaces import Access
 
 
@@ -79,12 +79,22 @@ def free_name(db: Session, *, parent: FileNode, name: str) -> str:
     raise NotFound("No such folder.")
 
 
-def empty_expired(db: Session, *, access: Access, days: int) -> int:
-    """Purge what has been in the trash longer than ``days``; returns how many."""
-    cutoff = utcnow() - timedelta(days=days)
-    old = [
-        node for node in items(db, access=access) if node.trashed_at and node.trashed_at < cutoff
-    ]
+def expire_everywhere(db: Session, *, days: int, now: datetime | None = None) -> int:
+    """Purge, in every space, what has been in the trash longer than ``days`` (the clean-up
+    job; it acts for the installation, not for a user). Returns how many items went."""
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    old = list(
+        db.scalars(
+            select(FileNode)
+            .where(FileNode.trashed_at.is_not(None), FileNode.trashed_at < cutoff)
+            .order_by(FileNode.space_id, FileNode.id)
+        )
+    )
+    purged = 0
     for node in old:
-        service.purge(db, access=access, node=node)
-    return len(old)
+        space = db.get(FileSpace, node.space_id)
+        if space is None or node.trashed_at is None:
+            continue
+        service.purge(db, access=Access(space, "manage", "janitor"), node=node)
+        purged += 1
+    return purged

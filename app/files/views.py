@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 
 from app.errors import Invalid, NotFound, TooLarge
-from app.files import archive, browse, locks, service, spaces, trash, versions
+from app.files import archive, browse, locks, service, spaces, thumbnails, trash, versions
 from app.files.models import FileNode
 from app.files.storage import BlobStore, StoredBlob, store_for
 from app.files.versions import Retention
@@ -97,6 +97,8 @@ def files_home(
         "view": "grid" if view == "grid" else "list",
         "location": _location,
         "max_upload": page.state.settings.files_max_upload_bytes,
+        "chunk_bytes": page.state.settings.files_upload_chunk_bytes,
+        "thumb_types": thumbnails.THUMB_TYPES if thumbnails.available() else frozenset(),
     }
     template = (
         "files/_listing.html" if page.request.headers.get("hx-request") else "files/page.html"
@@ -386,6 +388,29 @@ def raw(page: UserPageDep, id: int, s: str = "home", inline: int = 0) -> Respons
     return _file_response(page, node, inline=bool(inline))
 
 
+@router.get("/files/thumb")
+def thumb(page: UserPageDep, id: int, s: str = "home") -> Response:
+    """A small picture of an image for the grid view (404 when there is none)."""
+    access = _access(page, s)
+    node = browse.node_by_id(page.db, access=access, node_id=id)
+    if node.is_dir or node.blob is None or node.content_type not in thumbnails.THUMB_TYPES:
+        raise NotFound("There is no preview of this file.")
+    settings = page.state.settings
+    limits = thumbnails.Limits(
+        size=settings.files_thumb_size,
+        max_pixels=settings.files_thumb_max_pixels,
+        max_bytes=settings.files_thumb_max_bytes,
+    )
+    made = thumbnails.thumbnail(store_of(page), sha256=node.blob, limits=limits)
+    # The URL names the body (v=), so the browser may keep the picture.
+    headers = {
+        "Cache-Control": "private, max-age=86400",
+        "Content-Security-Policy": RAW_CSP,
+        "X-Content-Type-Options": "nosniff",
+    }
+    return FileResponse(made.path, media_type=made.media_type, headers=headers)
+
+
 @router.get("/files/preview")
 def preview(page: UserPageDep, id: int, s: str = "home") -> Response:
     """A page showing an image, a PDF or the beginning of a text file, with its versions."""
@@ -454,16 +479,13 @@ def version_restore(
 def trash_page(page: UserPageDep, s: str = "home") -> Response:
     """What was deleted from a space, restorable."""
     access = _access(page, s)
-    if access.can("write"):
-        # No scheduler yet: the trash is emptied of expired items when someone looks at it.
-        trash.empty_expired(page.db, access=access, days=page.state.settings.files_trash_days)
-        page.db.commit()
-        _sweep(page)
+    # Expired items are purged by the clean-up job (app/files/janitor.py).
     return page.render(
         "files/trash.html",
         section="files",
         access=access,
         items=trash.items(page.db, access=access),
+        trash_days=page.state.settings.files_trash_days,
         location=_location,
         spaces_list=spaces.accessible_spaces(
             page.db, settings=page.state.settings, email=_email(page)

@@ -22,6 +22,16 @@ function setUpSelection() {
     all.addEventListener("change", () => boxes().forEach((box) => { box.checked = all.checked; mark(box); }));
   }
   boxes().forEach((box) => box.addEventListener("change", () => mark(box)));
+  // Shift-click selects (or clears) the whole range from the previously clicked row.
+  let anchor = null;
+  boxes().forEach((box) => box.addEventListener("click", (event) => {
+    const list = boxes();
+    if (event.shiftKey && anchor !== null && list.includes(anchor)) {
+      const [from, to] = [list.indexOf(anchor), list.indexOf(box)].sort((a, b) => a - b);
+      list.slice(from, to + 1).forEach((item) => { item.checked = box.checked; mark(item); });
+    }
+    anchor = box;
+  }));
 }
 
 // Walk a dropped folder (webkitGetAsEntry) and collect [relativePath, File] pairs.
@@ -68,23 +78,108 @@ function uploadOne(url, path, file, row) {
   });
 }
 
-async function uploadWithRetry(url, path, file, row) {
+// Large files go in chunks to an upload session; after a dropped connection the browser asks
+// the server how much it holds and goes on from there (nothing is sent twice, nothing shows in
+// the folder until the last byte is in).
+const MAX_CHUNK_FAILURES = 8;
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function askServer(method, url, extraHeaders) {
+  try {
+    const response = await fetch(url, {
+      method,
+      headers: { "X-CSRF-Token": csrfToken(), ...(extraHeaders || {}) },
+      credentials: "same-origin",
+      cache: "no-store",
+    });
+    const body = response.headers.get("content-type")?.includes("json") ? await response.json() : {};
+    return { status: response.status, body };
+  } catch (error) {
+    return { status: 0, body: {} };
+  }
+}
+
+function sendChunk(id, offset, blob, onProgress) {
+  return new Promise((resolve) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", `/files/uploads/${id}?offset=${offset}`);
+    xhr.setRequestHeader("X-CSRF-Token", csrfToken());
+    xhr.setRequestHeader("Content-Type", "application/octet-stream");
+    xhr.upload.addEventListener("progress", (event) => onProgress(event.loaded));
+    xhr.addEventListener("load", () => {
+      let body = {};
+      try { body = JSON.parse(xhr.responseText); } catch (error) { body = {}; }
+      resolve({ status: xhr.status, body });
+    });
+    xhr.addEventListener("error", () => resolve({ status: 0, body: {} }));
+    xhr.addEventListener("abort", () => resolve({ status: 0, body: {} }));
+    xhr.send(blob);
+  });
+}
+
+async function resumableUpload(target, path, file, row) {
+  const bar = row.querySelector("progress");
+  const show = (done) => { bar.value = Math.round((done / Math.max(file.size, 1)) * 100); };
+  let offset = 0;
+  if (row.dataset.uploadId) {
+    const asked = await askServer("GET", `/files/uploads/${row.dataset.uploadId}`);
+    if (asked.status === 200) offset = asked.body.offset;
+    else delete row.dataset.uploadId;
+  }
+  if (!row.dataset.uploadId) {
+    const query = new URLSearchParams({ s: target.space, p: target.path, name: path, size: String(file.size) });
+    const made = await askServer("POST", `/files/uploads?${query}`, { "X-Upload-Type": file.type || "" });
+    if (made.status !== 201) return made.status;
+    row.dataset.uploadId = made.body.id;
+  }
+  const id = row.dataset.uploadId;
+  let failures = 0;
+  while (offset < file.size) {
+    const end = Math.min(offset + target.chunk, file.size);
+    const sent = await sendChunk(id, offset, file.slice(offset, end), (loaded) => show(offset + loaded));
+    if (sent.status === 200 || (sent.status === 409 && typeof sent.body.offset === "number")) {
+      offset = sent.body.offset;
+      show(offset);
+      if (sent.status === 200) failures = 0;
+      continue;
+    }
+    if (sent.status === 404) { delete row.dataset.uploadId; return 404; }
+    if (sent.status >= 400 && sent.status < 500 && sent.status !== 408 && sent.status !== 429) return sent.status;
+    failures += 1;
+    if (failures > MAX_CHUNK_FAILURES) return 0;
+    await sleep(Math.min(250 * 2 ** failures, 8000));
+    const asked = await askServer("GET", `/files/uploads/${id}`);
+    if (asked.status === 404) { delete row.dataset.uploadId; return 404; }
+    if (asked.status === 200) offset = asked.body.offset;
+  }
+  const done = await askServer("POST", `/files/uploads/${id}/complete?${new URLSearchParams({ s: target.space })}`);
+  if (done.status === 200 || done.status === 409) delete row.dataset.uploadId;
+  return done.status;
+}
+
+async function uploadWithRetry(target, path, file, row) {
   const status = row.querySelector(".status");
   const retry = row.querySelector(".retry");
   row.classList.remove("failed");
   retry.hidden = true;
+  const resumable = target.chunk > 0 && file.size > target.chunk;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
-    const code = await uploadOne(url, path, file, row);
+    const code = resumable
+      ? await resumableUpload(target, path, file, row)
+      : await uploadOne(target.url, path, file, row);
     if (code === 200) { status.textContent = message("done"); return true; }
     if (code === 409) { status.textContent = message("conflict"); return true; }
     if (code === 413 || code === 507) { status.textContent = message("too-large"); break; }
-    if (code >= 400 && code < 500) break; // a refusal will not change by retrying
-    await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+    if (code >= 400 && code < 500 && code !== 404) break; // a refusal will not change by retrying
+    await sleep(500 * attempt);
   }
   row.classList.add("failed");
   status.textContent = message("failed");
   retry.hidden = false;
-  retry.onclick = () => uploadWithRetry(url, path, file, row).then(reloadWhenIdle);
+  retry.onclick = () => uploadWithRetry(target, path, file, row).then(reloadWhenIdle);
   return false;
 }
 
@@ -96,7 +191,12 @@ function reloadWhenIdle() {
 async function uploadAll(form, items) {
   const list = document.querySelector("[data-progress]");
   const template = document.getElementById("files-progress-row");
-  const url = form.dataset.uploadUrl;
+  const target = {
+    url: form.dataset.uploadUrl,
+    space: form.dataset.space || "home",
+    path: form.dataset.path || "",
+    chunk: Number(form.dataset.chunkBytes || 0),
+  };
   pending += items.length;
   const jobs = items.map(([path, file]) => {
     const row = template.content.firstElementChild.cloneNode(true);
@@ -109,7 +209,7 @@ async function uploadAll(form, items) {
   const worker = async () => {
     while (queue.length) {
       const [path, file, row] = queue.shift();
-      await uploadWithRetry(url, path, file, row);
+      await uploadWithRetry(target, path, file, row);
       pending -= 1;
     }
   };
@@ -149,5 +249,18 @@ function setUpUploads() {
   });
 }
 
+// An image without a thumbnail (refused or broken) shows its file icon instead.
+function setUpThumbnails() {
+  document.querySelectorAll("img.files-thumb").forEach((img) => {
+    const fallback = () => {
+      img.closest("td")?.querySelector(".files-icon.has-thumb")?.classList.remove("has-thumb");
+      img.closest("a")?.remove();
+    };
+    if (img.complete && img.naturalWidth === 0) fallback();
+    else img.addEventListener("error", fallback);
+  });
+}
+
 setUpSelection();
 setUpUploads();
+setUpThumbnails();
