@@ -106,7 +106,7 @@ def _grants(
     reach = CalendarShare.grantee_email == email
     group_ids = groups.groups_of(db, email=email)
     if group_ids:
-        reach = or_(reach, CalendarShare.group_id.in_(group_ids))
+        reach = or_(reach, CalendarShare.group_id.in_(list(group_ids)))
     query = (
         select(CalendarShare, Calendar)
         .join(Calendar, Calendar.id == CalendarShare.calendar_id)

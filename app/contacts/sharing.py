@@ -110,7 +110,7 @@ def _grants(
     reach = AddressBookShare.grantee_email == email
     group_ids = groups.groups_of(db, email=email)
     if group_ids:
-        reach = or_(reach, AddressBookShare.group_id.in_(group_ids))
+        reach = or_(reach, AddressBookShare.group_id.in_(list(group_ids)))
     query = (
         select(AddressBookShare, AddressBook)
         .join(AddressBook, AddressBook.id == AddressBookShare.address_book_id)

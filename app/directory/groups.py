@@ -150,17 +150,23 @@ def _nested_group_ids(db: Session, group_id: int) -> set[int]:
 
 
 def groups_of(db: Session, *, email: str) -> dict[int, str]:
-    """The groups an account belongs to, directly or through nested groups, as id -> address
-    (what rights given to a group reach; the address guards against a reused id)."""
+    """The groups of the account's own organization it belongs to, directly or through nested
+    groups, as id -> address: what rights and shares given to a group reach (the address guards
+    against a reused id). A disabled account belongs to none."""
     account = find_account(db, email=email)
-    if account is None:
+    if account is None or not account.enabled:
         return {}
-    direct = select(GroupMember.group_id).where(GroupMember.account_id == account.id)
+    own = select(MailGroup.id).where(MailGroup.organization_id == account.organization_id)
+    direct = select(GroupMember.group_id).where(
+        GroupMember.account_id == account.id, GroupMember.group_id.in_(own)
+    )
     found = set(db.scalars(direct))
     todo = list(found)
-    while todo:
-        stmt = select(GroupMember.group_id).where(GroupMember.member_group_id == todo.pop())
-        for parent in db.scalars(stmt):
+    while todo:  # walk up: groups that contain a group the account is in
+        parents = select(GroupMember.group_id).where(
+            GroupMember.member_group_id == todo.pop(), GroupMember.group_id.in_(own)
+        )
+        for parent in db.scalars(parents):
             if parent not in found:
                 found.add(parent)
                 todo.append(parent)
@@ -214,31 +220,3 @@ def may_send_to_group(db: Session, *, group: MailGroup, sender: str) -> bool:
     if group.send_policy == "organization":
         return account is not None and account.organization_id == group.organization_id
     return sender.strip().lower() in {m.address for m in list_members(db, group=group)}
-
-
-def groups_of(db: Session, *, email: str) -> set[int]:
-    """The ids of the groups of the account's own organization that it belongs to, directly
-    or through nested groups (what sharing with a group grants; never across organizations)."""
-    account = find_account(db, email=email)
-    if account is None or not account.enabled:
-        return set()
-    own = select(MailGroup.id).where(MailGroup.organization_id == account.organization_id)
-    found = set(
-        db.scalars(
-            select(GroupMember.group_id).where(
-                GroupMember.account_id == account.id, GroupMember.group_id.in_(own)
-            )
-        )
-    )
-    todo = list(found)
-    while todo:  # walk up: groups that contain a group the account is in
-        parents = db.scalars(
-            select(GroupMember.group_id).where(
-                GroupMember.member_group_id == todo.pop(), GroupMember.group_id.in_(own)
-            )
-        )
-        for parent in parents:
-            if parent not in found:
-                found.add(parent)
-                todo.append(parent)
-    return found

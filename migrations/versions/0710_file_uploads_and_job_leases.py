@@ -1,7 +1,7 @@
 """files: resumable upload sessions, leases of periodic jobs
 
 Revision ID: 0710
-Revises: 0401
+Revises: 0320
 Create Date: 2026-11-27
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import app.db
 
 revision: str = "0710"
-down_revision: str | None = "0401"
+down_revision: str | None = "0320"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
