@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.admin import audit, organization, service, transfer
+from app.admin import audit, organization, scope, service, transfer
 from app.admin.service import NewAccount
 from app.db import make_engine, make_session_factory, transaction
 from app.directory import accounts, domain_admins
@@ -266,7 +266,7 @@ def _dadmin_remove(db: Session, actor: Account, a: argparse.Namespace, s: Settin
 
 
 def _dadmin_list(db: Session, actor: Account, a: argparse.Namespace, s: Settings | None) -> str:
-    account = service.account_for(db, actor=actor, account_id=_account(db, a.email).id)
+    account = scope.account_for(db, actor=actor, account_id=_account(db, a.email).id)
     names = [d.name for d in domain_admins.administered_domains(db, account=account)]
     return f"{account.email} ({account.role}) administers: {', '.join(names) or '-'}"
 

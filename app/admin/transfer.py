@@ -9,12 +9,8 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from app.admin import audit
-from app.admin.service import (
-    NewAccount,
-    check_creation_domain,
-    create_account,
-    organization_of,
-)
+from app.admin.scope import check_creation_domain, organization_of
+from app.admin.service import NewAccount, create_account
 from app.directory import accounts, rights, service
 from app.directory.models import Account, Organization
 from app.directory.signature import fill_signature_template
@@ -112,15 +108,8 @@ def _import_row(
             organization_id=organization_id,
             managed=False,
         )
-        audit.record(
-            db,
-            actor=actor,
-            organization_id=organization_id,
-            action="account.import",
-            object_type="account",
-            object_label=account.email,
-            after=audit.snapshot(account),
-        )
+        after = audit.snapshot(account)
+        audit.record_about(db, actor=actor, action="account.import", obj=account, after=after)
         return account
     return create_account(db, actor=actor, organization_id=organization_id, new=new)
 
@@ -151,24 +140,14 @@ def update_policies(
     locals_ = default_role_mailboxes.lower().split()
     for local in locals_:
         service.validate_address(f"{local}@example.com")
-    before = audit.snapshot(org)
-    org.signature_template = signature_template.strip()
-    org.max_attachment_mb = max_attachment_mb
-    org.allow_external_forwarding = allow_external_forwarding
-    org.default_language = default_language
-    org.default_timezone = default_timezone
-    org.default_role_mailboxes = " ".join(locals_)
-    db.flush()
-    audit.record(
-        db,
-        actor=actor,
-        organization_id=organization_id,
-        action="policy.update",
-        object_type="organization",
-        object_label=org.name,
-        before=before,
-        after=audit.snapshot(org),
-    )
+    with audit.recorded_change(db, actor=actor, action="policy.update", obj=org):
+        org.signature_template = signature_template.strip()
+        org.max_attachment_mb = max_attachment_mb
+        org.allow_external_forwarding = allow_external_forwarding
+        org.default_language = default_language
+        org.default_timezone = default_timezone
+        org.default_role_mailboxes = " ".join(locals_)
+        db.flush()
     return org
 
 

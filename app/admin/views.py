@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, File, Form, UploadFile
 from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
 
-from app.admin import service, transfer
+from app.admin import scope, service, transfer
 from app.admin.service import NewAccount
 from app.directory import accounts, addresses, domain_admins, rights, roles
 from app.directory.accounts import DEFAULT_RETENTION_DAYS
@@ -195,7 +195,7 @@ async def import_accounts(page: AdminDep, file: Annotated[UploadFile, File()]) -
 @router.get("/accounts/{account_id}")
 def account_page(page: AdminDep, account_id: int, saved: bool = False) -> Response:
     """One account: profile, password, status, aliases, role members, delete."""
-    account = service.account_for(page.db, actor=current_admin(page), account_id=account_id)
+    account = scope.account_for(page.db, actor=current_admin(page), account_id=account_id)
     return page.render(
         "admin/account.html",
         usage=_quota_usage(page, account),

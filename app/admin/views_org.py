@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from starlette.responses import Response
 
-from app.admin import audit, organization, service, transfer
+from app.admin import audit, organization, scope, transfer
 from app.admin.views import ORG_COOKIE, AdminDep, Text, current_admin, redirect, working_org
 from app.directory import groups, rights
 from app.directory.models import Domain, Organization
@@ -61,7 +61,7 @@ def create_group(
 @router.get("/groups/{group_id}")
 def group_page(page: AdminDep, group_id: int) -> Response:
     """One group and its members."""
-    group = organization.group_for(page.db, actor=current_admin(page), group_id=group_id)
+    group = scope.group_for(page.db, actor=current_admin(page), group_id=group_id)
     return page.render(
         "admin/group.html",
         section="admin",
@@ -135,7 +135,7 @@ def change_admin_domain(
 def domain_list(page: AdminDep) -> Response:
     """The organization's domains."""
     actor = current_admin(page)
-    org = service.organization_of(page.db, actor=actor, organization_id=working_org(page))
+    org = scope.organization_of(page.db, actor=actor, organization_id=working_org(page))
     found = page.db.query(Domain).filter(Domain.organization_id == org.id).order_by(Domain.name)
     return page.render(
         "admin/domains.html",
@@ -177,7 +177,7 @@ def delete_domain(page: AdminDep, domain_id: int) -> Response:
 def policies_page(page: AdminDep, saved: bool = False) -> Response:
     """The organization's policies."""
     actor = current_admin(page)
-    org = service.organization_of(page.db, actor=actor, organization_id=working_org(page))
+    org = scope.organization_of(page.db, actor=actor, organization_id=working_org(page))
     return page.render(
         "admin/policies.html",
         section="admin",
@@ -273,7 +273,7 @@ def manage_organization(page: AdminDep, organization_id: int) -> Response:
     actor = current_admin(page)
     if actor.role != "platform_admin":
         raise Forbidden("Only platform administrators may do this.")
-    service.organization_of(page.db, actor=actor, organization_id=organization_id)
+    scope.organization_of(page.db, actor=actor, organization_id=organization_id)
     response = redirect("/admin/accounts")
     response.set_cookie(
         ORG_COOKIE,
