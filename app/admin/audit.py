@@ -98,17 +98,7 @@ def record_about(
     after: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Write an entry about ``obj``: its organization, type and label come from the object."""
-    organization_id, object_type, label = _subject(obj)
-    return record(
-        db,
-        actor=actor,
-        organization_id=organization_id,
-        action=action,
-        object_type=object_type,
-        object_label=label,
-        before=before,
-        after=after,
-    )
+    return _record_subject(db, actor, action, _subject(obj), before, after)
 
 
 @contextmanager
@@ -125,10 +115,22 @@ def recorded_change(
     ``removes``: the block deletes the object, so "after" is empty. Nothing is written when
     the block raises (the transaction is rolled back anyway).
     """
-    organization_id, object_type, label = _subject(obj)  # read first: the block may delete obj
+    subject = _subject(obj)  # read first: the block may delete obj
     before = snapshot(obj)
     yield
-    record(
+    _record_subject(db, actor, action, subject, before, None if removes else snapshot(obj))
+
+
+def _record_subject(
+    db: Session,
+    actor: Account,
+    action: str,
+    subject: tuple[int, str, str],
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> AuditEntry:
+    organization_id, object_type, label = subject
+    return record(
         db,
         actor=actor,
         organization_id=organization_id,
@@ -136,7 +138,7 @@ def recorded_change(
         object_type=object_type,
         object_label=label,
         before=before,
-        after=None if removes else snapshot(obj),
+        after=after,
     )
 
 

@@ -14,16 +14,13 @@ from app.admin.scope import (
 )
 from app.directory import domain_admins, groups, rights, service
 from app.directory.models import Account, Domain, MailGroup, Organization
-from app.errors import Forbidden
 
 
 def create_organization(
     db: Session, *, actor: Account, name: str, slug: str, domain: str
 ) -> Organization:
     """Create an organization with its first domain and role mailboxes (platform admins)."""
-    rights.require_admin(actor)
-    if actor.role != "platform_admin":
-        raise Forbidden("Only platform administrators may do this.")
+    rights.require_platform_admin(actor)
     org = service.create_organization(db, name=name, slug=slug, domains=[])
     service.add_domain(db, organization=org, name=domain, role_mailboxes=True)
     after = audit.snapshot(org)

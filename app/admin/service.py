@@ -36,6 +36,16 @@ class NewAccount:
     location: str = ""
 
 
+def parse_quota(text: str) -> int | None:
+    """A quota in MB as typed in a form or a CSV cell; empty: the organization's default."""
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise Invalid("The quota must be between 1 MB and 10 TB.")
+    return int(text)
+
+
 def create_account(
     db: Session, *, actor: Account, organization_id: int, new: NewAccount
 ) -> Account:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.admin import audit
 from app.admin.scope import check_creation_domain, organization_of
-from app.admin.service import NewAccount, create_account
+from app.admin.service import NewAccount, create_account, parse_quota
 from app.directory import accounts, rights, service
 from app.directory.models import Account, Organization
 from app.directory.signature import fill_signature_template
@@ -85,15 +85,12 @@ def _import_row(
     def cell(name: str) -> str:
         return (row.get(name) or "").strip()
 
-    quota = cell("quota_mb")
-    if quota and not quota.isdigit():
-        raise Invalid("The quota must be between 1 MB and 10 TB.")
     new = NewAccount(
         email=cell("email"),
         display_name=cell("display_name"),
         password=cell("password") or None,
         kind=cell("kind") or "person",
-        quota_mb=int(quota) if quota else None,
+        quota_mb=parse_quota(cell("quota_mb")),
         job_title=cell("job_title"),
         department=cell("department"),
         phone_work=cell("phone_work"),
