@@ -10,18 +10,19 @@ import argparse
 import getpass
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.admin import audit, organization, service, transfer
+from app.admin import audit, organization, scope, service, transfer
 from app.admin.service import NewAccount
 from app.db import make_engine, make_session_factory, transaction
 from app.directory import accounts, domain_admins
 from app.directory import service as directory
 from app.directory.groups import find_group
-from app.directory.models import Account, Organization
+from app.directory.models import Account, Domain, MailGroup, Organization
 from app.errors import DomainError, NotFound
 from app.mailstack import MailStack, MailStackError
 from app.models import import_all_models
@@ -31,75 +32,58 @@ Action = Callable[[Session, Account, argparse.Namespace, Settings], str]
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``hamkar admin`` and its actions."""
+    """Register ``hamkar admin`` and its actions (listed in ``--help`` in this order)."""
     admin = commands.add_parser("admin", help="administer organizations, domains and accounts")
     actions = admin.add_subparsers(metavar="ACTION", required=True)
 
-    def action(name: str, func: Action, help_text: str) -> argparse.ArgumentParser:
+    def action(name: str, func: Action, help_text: str, *args: str) -> argparse.ArgumentParser:
+        """Register one action and its positional arguments ``args`` (plain strings)."""
         parser = actions.add_parser(name, help=help_text)
         parser.set_defaults(handler=run, action_func=func)
+        for arg in args:
+            parser.add_argument(arg)
         return parser
 
-    p = action("org-create", _org_create, "create an organization")
-    p.add_argument("slug")
-    p.add_argument("name")
-    p = action("domain-add", _domain_add, "add a domain (with role mailboxes) to an organization")
-    p.add_argument("org")
-    p.add_argument("domain")
+    action("org-create", _org_create, "create an organization", "slug", "name")
+    p = action("domain-add", _domain_add, DOMAIN_ADD_HELP, "org", "domain")
     p.add_argument("--alias-of", default="")
     p.add_argument("--no-role-mailboxes", action="store_true")
-    p = action("account-create", _account_create, "create a managed account")
-    p.add_argument("email")
+    p = action("account-create", _account_create, "create a managed account", "email")
     p.add_argument("--name", default="")
     p.add_argument("--kind", default="person", choices=["person", "role", "room", "equipment"])
     p.add_argument("--quota-mb", type=int)
     p.add_argument("--password-stdin", action="store_true")
-    p = action("account-list", _account_list, "list an organization's accounts")
-    p.add_argument("org")
+    p = action("account-list", _account_list, "list an organization's accounts", "org")
     p.add_argument("--query", default="")
-    for name, func, text in (
-        ("account-disable", _disable, "disable an account (no sign-in, no delivery)"),
-        ("account-enable", _enable, "enable an account"),
-        ("account-passwd", _passwd, "set a new password (read from stdin)"),
-    ):
-        action(name, func, text).add_argument("email")
-    p = action("account-delete", _delete, "delete an account (mail kept for the retention)")
-    p.add_argument("email")
+    action("account-disable", _disable, "disable an account (no sign-in, no delivery)", "email")
+    action("account-enable", _enable, "enable an account", "email")
+    action("account-passwd", _passwd, "set a new password (read from stdin)", "email")
+    p = action(
+        "account-delete", _delete, "delete an account (mail kept for the retention)", "email"
+    )
     p.add_argument("--retention-days", type=int, default=accounts.DEFAULT_RETENTION_DAYS)
-    p = action("account-role", _role, "set the administrative role")
-    p.add_argument("email")
+    p = action("account-role", _role, "set the administrative role", "email")
     p.add_argument("role", choices=["user", "domain_admin", "org_admin", "platform_admin"])
-    for name, func in (("domain-admin-add", _dadmin_add), ("domain-admin-remove", _dadmin_remove)):
-        p = action(name, func, "give a domain admin another domain to administer, or take it")
-        p.add_argument("email")
-        p.add_argument("domain")
-    action(
-        "domain-admin-list", _dadmin_list, "the domains a domain admin administers"
-    ).add_argument("email")
+    for name, add in (("domain-admin-add", True), ("domain-admin-remove", False)):
+        action(name, partial(_dadmin_change, add=add), DOMAIN_ADMIN_HELP, "email", "domain")
+    action("domain-admin-list", _dadmin_list, "the domains a domain admin administers", "email")
     for name, func in (("alias-add", _alias_add), ("alias-remove", _alias_remove)):
-        p = action(name, func, "add or remove an alias of an account")
-        p.add_argument("email")
-        p.add_argument("alias")
-    p = action("group-create", _group_create, "create a group")
-    p.add_argument("org")
-    p.add_argument("address")
+        action(name, func, "add or remove an alias of an account", "email", "alias")
+    p = action("group-create", _group_create, "create a group", "org", "address")
     p.add_argument("--name", default="")
     p.add_argument("--send-policy", default="organization")
-    for name, func in (("group-add", _group_add), ("group-remove", _group_remove)):
-        p = action(name, func, "add or remove a group member")
-        p.add_argument("group")
-        p.add_argument("member")
-    p = action("role-member-add", _role_member_add, "let a person work a role mailbox")
-    p.add_argument("role")
-    p.add_argument("member")
+    for name, add in (("group-add", True), ("group-remove", False)):
+        action(
+            name, partial(_group_change, add=add), "add or remove a group member", "group", "member"
+        )
+    p = action(
+        "role-member-add", _role_member_add, "let a person work a role mailbox", "role", "member"
+    )
     p.add_argument("--send-as", action="store_true")
-    p = action("accounts-export", _export, "print an organization's accounts as CSV")
-    p.add_argument("org")
-    p = action("accounts-import", _import, "create accounts from a CSV file")
-    p.add_argument("org")
+    action("accounts-export", _export, "print an organization's accounts as CSV", "org")
+    p = action("accounts-import", _import, "create accounts from a CSV file", "org")
     p.add_argument("file", type=Path)
-    p = action("account-update", _update, "change an account's directory fields and quota")
-    p.add_argument("email")
+    p = action("account-update", _update, "change an account's directory fields and quota", "email")
     for field in (
         "name",
         "job-title",
@@ -112,21 +96,22 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         p.add_argument(f"--{field}")
     p.add_argument("--quota-mb", type=int)
     p.add_argument("--capacity", type=int)
-    action("account-restore", _restore, "undo a deletion during the retention").add_argument(
-        "email"
-    )
+    action("account-restore", _restore, "undo a deletion during the retention", "email")
     for name, func in (("forward-add", _forward_add), ("forward-remove", _forward_remove)):
-        p = action(name, func, "add or remove a forwarding address of an account")
-        p.add_argument("email")
-        p.add_argument("destination")
+        p = action(
+            name, func, "add or remove a forwarding address of an account", "email", "destination"
+        )
         p.add_argument("--no-copy", action="store_true")
-    p = action("role-member-remove", _role_member_remove, "take a person off a role mailbox")
-    p.add_argument("role")
-    p.add_argument("member")
-    action("group-delete", _group_delete, "delete a group").add_argument("group")
-    action("domain-delete", _domain_delete, "remove an empty domain").add_argument("domain")
-    p = action("policies-set", _policies, "change an organization's policies")
-    p.add_argument("org")
+    action(
+        "role-member-remove",
+        _role_member_remove,
+        "take a person off a role mailbox",
+        "role",
+        "member",
+    )
+    action("group-delete", _group_delete, "delete a group", "group")
+    action("domain-delete", _domain_delete, "remove an empty domain", "domain")
+    p = action("policies-set", _policies, "change an organization's policies", "org")
     p.add_argument("--signature-template")
     p.add_argument("--max-attachment-mb", type=int)
     p.add_argument("--allow-external-forwarding", choices=["yes", "no"])
@@ -134,8 +119,11 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--default-timezone")
     p.add_argument("--default-role-mailboxes")
     action("purge", _purge, "remove deleted accounts whose retention is over, with their mail")
-    p = action("audit-export", _audit_export, "print an organization's audit log as CSV")
-    p.add_argument("org")
+    action("audit-export", _audit_export, "print an organization's audit log as CSV", "org")
+
+
+DOMAIN_ADD_HELP = "add a domain (with role mailboxes) to an organization"
+DOMAIN_ADMIN_HELP = "give a domain admin another domain to administer, or take it"
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
@@ -173,6 +161,20 @@ def _account(db: Session, email: str) -> Account:
     return account
 
 
+def _group(db: Session, address: str) -> MailGroup:
+    group = find_group(db, address=address)
+    if group is None:
+        raise NotFound("No such group.")
+    return group
+
+
+def _domain(db: Session, name: str) -> Domain:
+    domain = directory.find_domain(db, name=name)
+    if domain is None:
+        raise NotFound("No such object.")
+    return domain
+
+
 def _password() -> str:
     return sys.stdin.readline().rstrip("\n")
 
@@ -196,9 +198,7 @@ def _domain_add(db: Session, actor: Account, a: argparse.Namespace, s: Settings)
 
 
 def _account_create(db: Session, actor: Account, a: argparse.Namespace, s: Settings) -> str:
-    domain = directory.find_domain(db, name=a.email.rpartition("@")[2])
-    if domain is None:
-        raise NotFound("No such object.")
+    domain = _domain(db, a.email.rpartition("@")[2])
     password = _password() if a.password_stdin else None
     new = NewAccount(
         email=a.email, display_name=a.name, password=password, kind=a.kind, quota_mb=a.quota_mb
@@ -249,24 +249,18 @@ def _role(db: Session, actor: Account, a: argparse.Namespace, s: Settings) -> st
     return f"{a.email} is now {a.role}"
 
 
-def _dadmin_change(db: Session, actor: Account, a: argparse.Namespace, add: bool) -> str:
+def _dadmin_change(
+    db: Session, actor: Account, a: argparse.Namespace, s: Settings | None, *, add: bool
+) -> str:
     account = _account(db, a.email)
     organization.change_admin_domain(
         db, actor=actor, account_id=account.id, domain_name=a.domain, add=add
     )
-    return _dadmin_list(db, actor, a, None)
-
-
-def _dadmin_add(db: Session, actor: Account, a: argparse.Namespace, s: Settings) -> str:
-    return _dadmin_change(db, actor, a, add=True)
-
-
-def _dadmin_remove(db: Session, actor: Account, a: argparse.Namespace, s: Settings) -> str:
-    return _dadmin_change(db, actor, a, add=False)
+    return _dadmin_list(db, actor, a, s)
 
 
 def _dadmin_list(db: Session, actor: Account, a: argparse.Namespace, s: Settings | None) -> str:
-    account = service.account_for(db, actor=actor, account_id=_account(db, a.email).id)
+    account = scope.account_for(db, actor=actor, account_id=_account(db, a.email).id)
     names = [d.name for d in domain_admins.administered_domains(db, account=account)]
     return f"{account.email} ({account.role}) administers: {', '.join(names) or '-'}"
 
@@ -293,20 +287,12 @@ def _group_create(db: Session, actor: Account, a: argparse.Namespace, s: Setting
     return f"group {group.address} created"
 
 
-def _group_change(db: Session, actor: Account, a: argparse.Namespace, add: bool) -> str:
-    group = find_group(db, address=a.group)
-    if group is None:
-        raise NotFound("No such group.")
+def _group_change(
+    db: Session, actor: Account, a: argparse.Namespace, s: Settings, *, add: bool
+) -> str:
+    group = _group(db, a.group)
     organization.change_group_member(db, actor=actor, group_id=group.id, address=a.member, add=add)
     return f"{a.member} {'added to' if add else 'removed from'} {group.address}"
-
-
-def _group_add(db: Session, actor: Account, a: argparse.Namespace, s: Settings) -> str:
-    return _group_change(db, actor, a, add=True)
-
-
-def _group_remove(db: Session, actor: Account, a: argparse.Namespace, s: Settings) -> str:
-    return _group_change(db, actor, a, add=False)
 
 
 def _role_member_add(db: Session, actor: Account, a: argparse.Namespace, s: Settings) -> str:
@@ -403,17 +389,13 @@ def _role_member_remove(db: Session, actor: Account, a: argparse.Namespace, s: S
 
 
 def _group_delete(db: Session, actor: Account, a: argparse.Namespace, s: Settings) -> str:
-    group = find_group(db, address=a.group)
-    if group is None:
-        raise NotFound("No such group.")
+    group = _group(db, a.group)
     organization.delete_group(db, actor=actor, group_id=group.id)
     return f"group {group.address} deleted"
 
 
 def _domain_delete(db: Session, actor: Account, a: argparse.Namespace, s: Settings) -> str:
-    domain = directory.find_domain(db, name=a.domain)
-    if domain is None:
-        raise NotFound("No such object.")
+    domain = _domain(db, a.domain)
     organization.delete_domain(db, actor=actor, domain_id=domain.id)
     return f"domain {domain.name} removed"
 

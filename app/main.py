@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import RedirectResponse, Response
 
 from app.admin import views as admin_views
+from app.admin import views_account as admin_account_views
 from app.admin import views_org as admin_org_views
 from app.auth import views as auth_views
 from app.auth.basic import CredentialCache
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         files_space_views,
         files_upload_views,
         admin_views,
+        admin_account_views,  # after admin_views: /accounts/import before /accounts/{id}
         admin_org_views,
     ):
         app.include_router(module.router)

@@ -17,15 +17,18 @@ from tests.conftest import PG_ADMIN_URL, free_port
 
 
 @contextmanager
-def serve(settings: Settings) -> Iterator[str]:
-    """Run the app in a thread; yields its base URL."""
+def serve(settings: Settings, *, http: str = "h11") -> Iterator[str]:
+    """Run the app in a thread; yields its base URL.
+
+    ``http`` is uvicorn's HTTP implementation. h11 by default, as `hamkar serve` runs: it keeps
+    a #fragment in the Request-URI for /webdav/ to refuse. Browser tests use "auto".
+    """
     from app.main import create_app
 
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     app = create_app(settings.model_copy(update={"base_url": base_url}))
-    # h11, as `hamkar serve` runs: it keeps a #fragment in the Request-URI for /webdav/ to refuse.
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", http="h11")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", http=http)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -5,13 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.admin.models import AuditEntry
-from app.directory.models import Account, MailGroup, Organization
+from app.directory.models import Account, Domain, MailGroup, Organization
 
 ACCOUNT_FIELDS = (
     "email",
@@ -84,6 +86,71 @@ def record(
     db.add(entry)
     db.flush()
     return entry
+
+
+def record_about(
+    db: Session,
+    *,
+    actor: Account,
+    action: str,
+    obj: Account | MailGroup | Domain | Organization,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Write an entry about ``obj``: its organization, type and label come from the object."""
+    return _record_subject(db, actor, action, _subject(obj), before, after)
+
+
+@contextmanager
+def recorded_change(
+    db: Session,
+    *,
+    actor: Account,
+    action: str,
+    obj: Account | MailGroup | Organization,
+    removes: bool = False,
+) -> Iterator[None]:
+    """Audit the change the block makes to ``obj``: its fields before, and after it.
+
+    ``removes``: the block deletes the object, so "after" is empty. Nothing is written when
+    the block raises (the transaction is rolled back anyway).
+    """
+    subject = _subject(obj)  # read first: the block may delete obj
+    before = snapshot(obj)
+    yield
+    _record_subject(db, actor, action, subject, before, None if removes else snapshot(obj))
+
+
+def _record_subject(
+    db: Session,
+    actor: Account,
+    action: str,
+    subject: tuple[int, str, str],
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> AuditEntry:
+    organization_id, object_type, label = subject
+    return record(
+        db,
+        actor=actor,
+        organization_id=organization_id,
+        action=action,
+        object_type=object_type,
+        object_label=label,
+        before=before,
+        after=after,
+    )
+
+
+def _subject(obj: Account | MailGroup | Domain | Organization) -> tuple[int, str, str]:
+    """The organization, object type and label an audit entry about ``obj`` carries."""
+    if isinstance(obj, Account):
+        return obj.organization_id, "account", obj.email
+    if isinstance(obj, MailGroup):
+        return obj.organization_id, "group", obj.address
+    if isinstance(obj, Domain):
+        return obj.organization_id, "domain", obj.name
+    return obj.id, "organization", obj.name
 
 
 def entries(

@@ -5,40 +5,26 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from app.admin import audit
-from app.admin.service import account_for, audit_change, organization_of
+from app.admin.scope import (
+    account_for,
+    domain_for,
+    domain_of_organization,
+    group_for,
+    organization_of,
+)
 from app.directory import domain_admins, groups, rights, service
 from app.directory.models import Account, Domain, MailGroup, Organization
-from app.errors import Forbidden, Invalid, NotFound
-
-
-def group_for(db: Session, *, actor: Account, group_id: int) -> MailGroup:
-    """A group the actor may administer."""
-    group = db.get(MailGroup, group_id)
-    if group is None:
-        rights.require_admin(actor)
-        raise NotFound("No such object.")
-    rights.check_domain(actor, group.organization_id, group.domain_id)
-    return group
 
 
 def create_organization(
     db: Session, *, actor: Account, name: str, slug: str, domain: str
 ) -> Organization:
     """Create an organization with its first domain and role mailboxes (platform admins)."""
-    rights.require_admin(actor)
-    if actor.role != "platform_admin":
-        raise Forbidden("Only platform administrators may do this.")
+    rights.require_platform_admin(actor)
     org = service.create_organization(db, name=name, slug=slug, domains=[])
     service.add_domain(db, organization=org, name=domain, role_mailboxes=True)
-    audit.record(
-        db,
-        actor=actor,
-        organization_id=org.id,
-        action="organization.create",
-        object_type="organization",
-        object_label=org.name,
-        after=audit.snapshot(org),
-    )
+    after = audit.snapshot(org)
+    audit.record_about(db, actor=actor, action="organization.create", obj=org, after=after)
     return org
 
 
@@ -57,7 +43,9 @@ def create_group(
         db, organization_id=organization_id, address=address, name=name, send_policy=send_policy
     )
     rights.check_domain(actor, organization_id, group.domain_id)
-    audit_change(db, actor, organization_id, "group.create", group.address, None, group)
+    audit.record_about(
+        db, actor=actor, action="group.create", obj=group, after=audit.snapshot(group)
+    )
     return group
 
 
@@ -66,19 +54,13 @@ def change_group_member(
 ) -> None:
     """Add or remove a group member (an account, a group or an outside address)."""
     group = group_for(db, actor=actor, group_id=group_id)
+    detail = {"member": address}
     if add:
         groups.add_member(db, group=group, address=address)
+        audit.record_about(db, actor=actor, action="group.member.add", obj=group, after=detail)
     else:
         groups.remove_member(db, group=group, address=address)
-    audit.record(
-        db,
-        actor=actor,
-        organization_id=group.organization_id,
-        action="group.member.add" if add else "group.member.remove",
-        object_type="group",
-        object_label=group.address,
-        **({"after": {"member": address}} if add else {"before": {"member": address}}),
-    )
+        audit.record_about(db, actor=actor, action="group.member.remove", obj=group, before=detail)
 
 
 def update_group(
@@ -86,20 +68,18 @@ def update_group(
 ) -> MailGroup:
     """Change a group's name, description and who may send to it."""
     group = group_for(db, actor=actor, group_id=group_id)
-    before = audit.snapshot(group)
-    groups.update_group(
-        db, group=group, name=name, description=description, send_policy=send_policy
-    )
-    audit_change(db, actor, group.organization_id, "group.update", group.address, before, group)
+    with audit.recorded_change(db, actor=actor, action="group.update", obj=group):
+        groups.update_group(
+            db, group=group, name=name, description=description, send_policy=send_policy
+        )
     return group
 
 
 def delete_group(db: Session, *, actor: Account, group_id: int) -> None:
     """Delete a distribution list (mail to its address is refused from now on)."""
     group = group_for(db, actor=actor, group_id=group_id)
-    before = audit.snapshot(group)
-    groups.delete_group(db, group=group)
-    audit_change(db, actor, group.organization_id, "group.delete", group.address, before, None)
+    with audit.recorded_change(db, actor=actor, action="group.delete", obj=group, removes=True):
+        groups.delete_group(db, group=group)
 
 
 def add_domain(
@@ -114,42 +94,22 @@ def add_domain(
     """Add a domain (or an alias domain) to the organization."""
     org = organization_of(db, actor=actor, organization_id=organization_id)
     rights.check_org_wide(actor, organization_id)
-    target = service.find_domain(db, name=alias_of) if alias_of.strip() else None
-    if alias_of.strip() and (target is None or target.organization_id != organization_id):
-        raise Invalid(
-            "The domain %(domain)s does not belong to this organization.", domain=alias_of
-        )
+    target = None
+    if alias_of.strip():
+        target = domain_of_organization(db, name=alias_of, organization_id=organization_id)
     domain = service.add_domain(
         db, organization=org, name=name, alias_of=target, role_mailboxes=role_mailboxes
     )
-    audit.record(
-        db,
-        actor=actor,
-        organization_id=organization_id,
-        action="domain.add",
-        object_type="domain",
-        object_label=domain.name,
-        after={"alias_of": alias_of or None},
-    )
+    after = {"alias_of": alias_of or None}
+    audit.record_about(db, actor=actor, action="domain.add", obj=domain, after=after)
     return domain
 
 
 def delete_domain(db: Session, *, actor: Account, domain_id: int) -> None:
     """Remove an empty domain."""
-    domain = db.get(Domain, domain_id)
-    if domain is None:
-        rights.require_admin(actor)
-        raise NotFound("No such object.")
-    rights.check_org_wide(actor, domain.organization_id)
+    domain = domain_for(db, actor=actor, domain_id=domain_id)
     service.delete_domain(db, domain=domain)
-    audit.record(
-        db,
-        actor=actor,
-        organization_id=domain.organization_id,
-        action="domain.delete",
-        object_type="domain",
-        object_label=domain.name,
-    )
+    audit.record_about(db, actor=actor, action="domain.delete", obj=domain)
 
 
 def change_admin_domain(
@@ -161,25 +121,21 @@ def change_admin_domain(
     """
     account = account_for(db, actor=actor, account_id=account_id)
     rights.check_org_wide(actor, account.organization_id)
-    domain = service.find_domain(db, name=domain_name.strip())
-    if domain is None or domain.organization_id != account.organization_id:
-        raise Invalid(
-            "The domain %(domain)s does not belong to this organization.", domain=domain_name
-        )
-    before = [d.name for d in domain_admins.administered_domains(db, account=account)]
+    domain = domain_of_organization(db, name=domain_name, organization_id=account.organization_id)
+    before = _administered_names(db, account)
     if add:
         domain_admins.grant_domain(db, account=account, domain=domain)
     else:
         domain_admins.revoke_domain(db, account=account, domain=domain)
-    audit.record(
+    audit.record_about(
         db,
         actor=actor,
-        organization_id=account.organization_id,
         action="account.admin_domain.add" if add else "account.admin_domain.remove",
-        object_type="account",
-        object_label=account.email,
+        obj=account,
         before={"domains": before},
-        after={
-            "domains": [d.name for d in domain_admins.administered_domains(db, account=account)]
-        },
+        after={"domains": _administered_names(db, account)},
     )
+
+
+def _administered_names(db: Session, account: Account) -> list[str]:
+    return [d.name for d in domain_admins.administered_domains(db, account=account)]

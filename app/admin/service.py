@@ -12,9 +12,10 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.admin import audit
+from app.admin.scope import account_for, check_creation_domain, colleague
 from app.directory import accounts, addresses, rights, roles, service
 from app.directory.mailbox_acl import grant_role_access, revoke_role_access
-from app.directory.models import Account, MailGroup, Organization
+from app.directory.models import Account
 from app.errors import Invalid, NotFound
 from app.mailstack import MailStack
 
@@ -35,23 +36,14 @@ class NewAccount:
     location: str = ""
 
 
-def organization_of(db: Session, *, actor: Account, organization_id: int) -> Organization:
-    """The organization, if the actor administers it."""
-    rights.check_organization(actor, organization_id)
-    org = db.get(Organization, organization_id)
-    if org is None:
-        raise NotFound("No such object.")
-    return org
-
-
-def account_for(db: Session, *, actor: Account, account_id: int) -> Account:
-    """An account the actor may administer."""
-    account = db.get(Account, account_id)
-    if account is None:
-        rights.require_admin(actor)
-        raise NotFound("No such object.")
-    rights.check_domain(actor, account.organization_id, account.domain_id)
-    return account
+def parse_quota(text: str) -> int | None:
+    """A quota in MB as typed in a form or a CSV cell; empty: the organization's default."""
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise Invalid("The quota must be between 1 MB and 10 TB.")
+    return int(text)
 
 
 def create_account(
@@ -77,18 +69,10 @@ def create_account(
         phone_mobile=new.phone_mobile,
         location=new.location,
     )
-    audit_change(db, actor, account.organization_id, "account.create", account.email, None, account)
+    audit.record_about(
+        db, actor=actor, action="account.create", obj=account, after=audit.snapshot(account)
+    )
     return account
-
-
-def check_creation_domain(db: Session, *, actor: Account, email: str) -> None:
-    """A domain admin creates addresses only in the domains it administers."""
-    scope = rights.domain_scope(actor)
-    if scope is None:
-        return
-    domain = service.find_domain(db, name=email.rpartition("@")[2].strip())
-    if domain is None or domain.id not in scope:
-        raise Invalid("You may only create addresses in the domains you administer.")
 
 
 def update_account(
@@ -106,35 +90,29 @@ def update_account(
     account = account_for(db, actor=actor, account_id=account_id)
     manager = None
     if manager_email.strip():
-        manager = service.find_account(db, email=manager_email)
-        if manager is None or manager.organization_id != account.organization_id:
+        manager = colleague(db, email=manager_email, organization_id=account.organization_id)
+        if manager is None:
             raise Invalid("%(email)s does not exist in your organization.", email=manager_email)
-    before = audit.snapshot(account)
-    accounts.update_account(
-        db,
-        account=account,
-        display_name=display_name,
-        quota_mb=quota_mb,
-        clear_quota=quota_mb is None,
-        manager=manager,
-        clear_manager=manager is None,
-        capacity=capacity,
-        profile=profile,
-    )
-    audit_change(
-        db, actor, account.organization_id, "account.update", account.email, before, account
-    )
+    with audit.recorded_change(db, actor=actor, action="account.update", obj=account):
+        accounts.update_account(
+            db,
+            account=account,
+            display_name=display_name,
+            quota_mb=quota_mb,
+            clear_quota=quota_mb is None,
+            manager=manager,
+            clear_manager=manager is None,
+            capacity=capacity,
+            profile=profile,
+        )
     return account
 
 
 def restore_account(db: Session, *, actor: Account, account_id: int) -> Account:
     """Undo a deletion during the retention period; the account comes back disabled."""
     account = account_for(db, actor=actor, account_id=account_id)
-    before = audit.snapshot(account)
-    accounts.restore_account(db, account=account)
-    audit_change(
-        db, actor, account.organization_id, "account.restore", account.email, before, account
-    )
+    with audit.recorded_change(db, actor=actor, action="account.restore", obj=account):
+        accounts.restore_account(db, account=account)
     return account
 
 
@@ -154,44 +132,25 @@ def change_forward(
     else:
         addresses.add_forward(db, account=account, destination=destination, keep_copy=keep_copy)
     detail = {"forward": destination.strip().lower(), "keep_copy": keep_copy}
-    audit.record(
-        db,
-        actor=actor,
-        organization_id=account.organization_id,
-        action="forward.remove" if remove else "forward.add",
-        object_type="account",
-        object_label=account.email,
-        **({"before": detail} if remove else {"after": detail}),
-    )
+    if remove:
+        audit.record_about(db, actor=actor, action="forward.remove", obj=account, before=detail)
+    else:
+        audit.record_about(db, actor=actor, action="forward.add", obj=account, after=detail)
 
 
 def set_photo(db: Session, *, actor: Account, account_id: int, data: bytes) -> None:
     """Set (or, with empty data, remove) the account's directory photo."""
     account = account_for(db, actor=actor, account_id=account_id)
     accounts.set_photo(db, account=account, data=data)
-    audit.record(
-        db,
-        actor=actor,
-        organization_id=account.organization_id,
-        action="account.photo",
-        object_type="account",
-        object_label=account.email,
-        after={"photo": account.photo_type or None, "bytes": len(data)},
-    )
+    after = {"photo": account.photo_type or None, "bytes": len(data)}
+    audit.record_about(db, actor=actor, action="account.photo", obj=account, after=after)
 
 
 def reset_password(db: Session, *, actor: Account, account_id: int, password: str) -> None:
     """Give the account a new password (the old one stops working at once)."""
     account = account_for(db, actor=actor, account_id=account_id)
     accounts.set_password(db, account=account, password=password)
-    audit.record(
-        db,
-        actor=actor,
-        organization_id=account.organization_id,
-        action="account.password",
-        object_type="account",
-        object_label=account.email,
-    )
+    audit.record_about(db, actor=actor, action="account.password", obj=account)
 
 
 def set_enabled(db: Session, *, actor: Account, account_id: int, enabled: bool) -> Account:
@@ -199,10 +158,9 @@ def set_enabled(db: Session, *, actor: Account, account_id: int, enabled: bool) 
     account = account_for(db, actor=actor, account_id=account_id)
     if account.id == actor.id and not enabled:
         raise Invalid("You cannot disable your own account.")
-    before = audit.snapshot(account)
-    accounts.set_enabled(db, account=account, enabled=enabled)
     action = "account.enable" if enabled else "account.disable"
-    audit_change(db, actor, account.organization_id, action, account.email, before, account)
+    with audit.recorded_change(db, actor=actor, action=action, obj=account):
+        accounts.set_enabled(db, account=account, enabled=enabled)
     return account
 
 
@@ -213,11 +171,8 @@ def delete_account(
     account = account_for(db, actor=actor, account_id=account_id)
     if account.id == actor.id:
         raise Invalid("You cannot delete your own account.")
-    before = audit.snapshot(account)
-    purge_after = accounts.delete_account(db, account=account, retention_days=retention_days)
-    audit_change(
-        db, actor, account.organization_id, "account.delete", account.email, before, account
-    )
+    with audit.recorded_change(db, actor=actor, action="account.delete", obj=account):
+        purge_after = accounts.delete_account(db, account=account, retention_days=retention_days)
     return purge_after
 
 
@@ -227,9 +182,8 @@ def set_role(db: Session, *, actor: Account, account_id: int, role: str) -> Acco
     rights.check_org_wide(actor, account.organization_id)
     if role == "platform_admin" and actor.role != "platform_admin":
         raise Invalid("Only a platform administrator may appoint another.")
-    before = audit.snapshot(account)
-    accounts.set_role(db, account=account, role=role)
-    audit_change(db, actor, account.organization_id, "account.role", account.email, before, account)
+    with audit.recorded_change(db, actor=actor, action="account.role", obj=account):
+        accounts.set_role(db, account=account, role=role)
     return account
 
 
@@ -237,14 +191,8 @@ def add_alias(db: Session, *, actor: Account, account_id: int, address: str) -> 
     """Give an account another address."""
     account = account_for(db, actor=actor, account_id=account_id)
     alias = addresses.add_alias(db, account=account, address=address)
-    audit.record(
-        db,
-        actor=actor,
-        organization_id=account.organization_id,
-        action="alias.add",
-        object_type="account",
-        object_label=account.email,
-        after={"alias": alias.address},
+    audit.record_about(
+        db, actor=actor, action="alias.add", obj=account, after={"alias": alias.address}
     )
 
 
@@ -252,14 +200,8 @@ def remove_alias(db: Session, *, actor: Account, account_id: int, address: str) 
     """Take an address away from an account."""
     account = account_for(db, actor=actor, account_id=account_id)
     addresses.remove_alias(db, account=account, address=address)
-    audit.record(
-        db,
-        actor=actor,
-        organization_id=account.organization_id,
-        action="alias.remove",
-        object_type="account",
-        object_label=account.email,
-        before={"alias": address},
+    audit.record_about(
+        db, actor=actor, action="alias.remove", obj=account, before={"alias": address}
     )
 
 
@@ -274,21 +216,14 @@ def set_role_member(
 ) -> None:
     """Add a member to a role mailbox and open its folders to them (IMAP ACL)."""
     role = account_for(db, actor=actor, account_id=role_id)
-    member = service.find_account(db, email=member_email)
-    if member is None or member.organization_id != role.organization_id:
+    member = colleague(db, email=member_email, organization_id=role.organization_id)
+    if member is None:
         raise Invalid("%(email)s does not exist in your organization.", email=member_email)
     roles.set_role_member(db, role=role, member=member, can_send_as=can_send_as)
     if stack is not None:
         grant_role_access(stack, role_email=role.email, member_email=member.email)
-    audit.record(
-        db,
-        actor=actor,
-        organization_id=role.organization_id,
-        action="role.member.add",
-        object_type="account",
-        object_label=role.email,
-        after={"member": member.email, "can_send_as": can_send_as},
-    )
+    after = {"member": member.email, "can_send_as": can_send_as}
+    audit.record_about(db, actor=actor, action="role.member.add", obj=role, after=after)
 
 
 def remove_role_member(
@@ -296,21 +231,14 @@ def remove_role_member(
 ) -> None:
     """Take a member off a role mailbox and close its folders to them."""
     role = account_for(db, actor=actor, account_id=role_id)
-    member = service.find_account(db, email=member_email)
-    if member is None or member.organization_id != role.organization_id:
+    member = colleague(db, email=member_email, organization_id=role.organization_id)
+    if member is None:
         raise NotFound("%(email)s is not a member.", email=member_email)
     roles.remove_role_member(db, role=role, member=member)
     if stack is not None:
         revoke_role_access(stack, role_email=role.email, member_email=member.email)
-    audit.record(
-        db,
-        actor=actor,
-        organization_id=role.organization_id,
-        action="role.member.remove",
-        object_type="account",
-        object_label=role.email,
-        before={"member": member.email},
-    )
+    before = {"member": member.email}
+    audit.record_about(db, actor=actor, action="role.member.remove", obj=role, before=before)
 
 
 def purge_due_accounts(db: Session, *, actor: Account, stack: MailStack | None) -> list[str]:
@@ -322,31 +250,9 @@ def purge_due_accounts(db: Session, *, actor: Account, stack: MailStack | None) 
             continue
         if stack is not None and account.managed:
             stack.purge_mail(account.email)
-        before = audit.snapshot(account)
-        organization_id = account.organization_id
-        accounts.purge_account(db, account=account)
-        audit_change(db, actor, organization_id, "account.purge", account.email, before, None)
         purged.append(account.email)
+        with audit.recorded_change(
+            db, actor=actor, action="account.purge", obj=account, removes=True
+        ):
+            accounts.purge_account(db, account=account)
     return purged
-
-
-def audit_change(
-    db: Session,
-    actor: Account,
-    organization_id: int,
-    action: str,
-    label: str,
-    before: dict[str, object] | Account | MailGroup | None,
-    after: Account | MailGroup | None,
-) -> None:
-    before_dict = before if isinstance(before, dict) else audit.snapshot(before)
-    audit.record(
-        db,
-        actor=actor,
-        organization_id=organization_id,
-        action=action,
-        object_type=action.partition(".")[0],
-        object_label=label,
-        before=before_dict,
-        after=audit.snapshot(after),
-    )

@@ -9,12 +9,8 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from app.admin import audit
-from app.admin.service import (
-    NewAccount,
-    check_creation_domain,
-    create_account,
-    organization_of,
-)
+from app.admin.scope import check_creation_domain, organization_of
+from app.admin.service import NewAccount, create_account, parse_quota
 from app.directory import accounts, rights, service
 from app.directory.models import Account, Organization
 from app.directory.signature import fill_signature_template
@@ -89,15 +85,12 @@ def _import_row(
     def cell(name: str) -> str:
         return (row.get(name) or "").strip()
 
-    quota = cell("quota_mb")
-    if quota and not quota.isdigit():
-        raise Invalid("The quota must be between 1 MB and 10 TB.")
     new = NewAccount(
         email=cell("email"),
         display_name=cell("display_name"),
         password=cell("password") or None,
         kind=cell("kind") or "person",
-        quota_mb=int(quota) if quota else None,
+        quota_mb=parse_quota(cell("quota_mb")),
         job_title=cell("job_title"),
         department=cell("department"),
         phone_work=cell("phone_work"),
@@ -112,15 +105,8 @@ def _import_row(
             organization_id=organization_id,
             managed=False,
         )
-        audit.record(
-            db,
-            actor=actor,
-            organization_id=organization_id,
-            action="account.import",
-            object_type="account",
-            object_label=account.email,
-            after=audit.snapshot(account),
-        )
+        after = audit.snapshot(account)
+        audit.record_about(db, actor=actor, action="account.import", obj=account, after=after)
         return account
     return create_account(db, actor=actor, organization_id=organization_id, new=new)
 
@@ -151,24 +137,14 @@ def update_policies(
     locals_ = default_role_mailboxes.lower().split()
     for local in locals_:
         service.validate_address(f"{local}@example.com")
-    before = audit.snapshot(org)
-    org.signature_template = signature_template.strip()
-    org.max_attachment_mb = max_attachment_mb
-    org.allow_external_forwarding = allow_external_forwarding
-    org.default_language = default_language
-    org.default_timezone = default_timezone
-    org.default_role_mailboxes = " ".join(locals_)
-    db.flush()
-    audit.record(
-        db,
-        actor=actor,
-        organization_id=organization_id,
-        action="policy.update",
-        object_type="organization",
-        object_label=org.name,
-        before=before,
-        after=audit.snapshot(org),
-    )
+    with audit.recorded_change(db, actor=actor, action="policy.update", obj=org):
+        org.signature_template = signature_template.strip()
+        org.max_attachment_mb = max_attachment_mb
+        org.allow_external_forwarding = allow_external_forwarding
+        org.default_language = default_language
+        org.default_timezone = default_timezone
+        org.default_role_mailboxes = " ".join(locals_)
+        db.flush()
     return org
 
 

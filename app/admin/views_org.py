@@ -10,12 +10,25 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from starlette.responses import Response
 
-from app.admin import audit, organization, service, transfer
-from app.admin.views import ORG_COOKIE, AdminDep, Text, current_admin, redirect, working_org
+from app.admin import audit, organization, scope, transfer
+from app.admin.views import (
+    ORG_COOKIE,
+    Address,
+    AdminDep,
+    Choice,
+    DomainName,
+    Flag,
+    Line,
+    Text,
+    csv_download,
+    current_admin,
+    redirect,
+    render_admin,
+    working_org,
+)
 from app.directory import groups, rights
 from app.directory.models import Domain, Organization
 from app.directory.service import common_timezones
-from app.errors import Forbidden
 
 router = APIRouter(prefix="/admin")
 
@@ -25,12 +38,12 @@ def group_list(page: AdminDep, q: str = "") -> Response:
     """The organization's groups, with the create form."""
     actor = current_admin(page)
     found = groups.list_groups(page.db, organization_id=working_org(page), query=q[:200])
-    scope = rights.domain_scope(actor)
-    if scope is not None:
-        found = [g for g in found if g.domain_id in scope]
-    return page.render(
-        "admin/groups.html",
-        section="admin",
+    administered = rights.domain_scope(actor)
+    if administered is not None:
+        found = [g for g in found if g.domain_id in administered]
+    return render_admin(
+        page,
+        "groups.html",
         tab="groups",
         q=q,
         found=found,
@@ -41,9 +54,9 @@ def group_list(page: AdminDep, q: str = "") -> Response:
 @router.post("/groups")
 def create_group(
     page: AdminDep,
-    address: Annotated[str, Form(max_length=320)],
-    name: Annotated[str, Form(max_length=400)] = "",
-    send_policy: Annotated[str, Form(max_length=16)] = "organization",
+    address: Address,
+    name: Line = "",
+    send_policy: Choice = "organization",
 ) -> Response:
     """Create a group."""
     actor = current_admin(page)
@@ -61,10 +74,10 @@ def create_group(
 @router.get("/groups/{group_id}")
 def group_page(page: AdminDep, group_id: int) -> Response:
     """One group and its members."""
-    group = organization.group_for(page.db, actor=current_admin(page), group_id=group_id)
-    return page.render(
-        "admin/group.html",
-        section="admin",
+    group = scope.group_for(page.db, actor=current_admin(page), group_id=group_id)
+    return render_admin(
+        page,
+        "group.html",
         tab="groups",
         group=group,
         members=groups.list_members(page.db, group=group),
@@ -76,9 +89,9 @@ def group_page(page: AdminDep, group_id: int) -> Response:
 def update_group(
     page: AdminDep,
     group_id: int,
-    name: Annotated[str, Form(max_length=400)] = "",
+    name: Line = "",
     description: Text = "",
-    send_policy: Annotated[str, Form(max_length=16)] = "organization",
+    send_policy: Choice = "organization",
 ) -> Response:
     """Save the group's name, description and send policy."""
     organization.update_group(
@@ -96,8 +109,8 @@ def update_group(
 def change_group_member(
     page: AdminDep,
     group_id: int,
-    address: Annotated[str, Form(max_length=320)],
-    remove: Annotated[str, Form(max_length=1)] = "",
+    address: Address,
+    remove: Flag = "",
 ) -> Response:
     """Add or remove a member."""
     organization.change_group_member(
@@ -113,33 +126,15 @@ def delete_group(page: AdminDep, group_id: int) -> Response:
     return redirect("/admin/groups")
 
 
-@router.post("/accounts/{account_id}/admin-domains")
-def change_admin_domain(
-    page: AdminDep,
-    account_id: int,
-    domain: Annotated[str, Form(max_length=253)],
-    remove: Annotated[str, Form(max_length=1)] = "",
-) -> Response:
-    """Give a domain admin another domain to administer, or take one away."""
-    organization.change_admin_domain(
-        page.db,
-        actor=current_admin(page),
-        account_id=account_id,
-        domain_name=domain,
-        add=not remove,
-    )
-    return redirect(f"/admin/accounts/{account_id}?saved=1")
-
-
 @router.get("/domains")
 def domain_list(page: AdminDep) -> Response:
     """The organization's domains."""
     actor = current_admin(page)
-    org = service.organization_of(page.db, actor=actor, organization_id=working_org(page))
+    org = scope.organization_of(page.db, actor=actor, organization_id=working_org(page))
     found = page.db.query(Domain).filter(Domain.organization_id == org.id).order_by(Domain.name)
-    return page.render(
-        "admin/domains.html",
-        section="admin",
+    return render_admin(
+        page,
+        "domains.html",
         tab="domains",
         domains=list(found),
         administered=rights.domain_scope(actor),  # None: an organization admin, may change all
@@ -149,9 +144,9 @@ def domain_list(page: AdminDep) -> Response:
 @router.post("/domains")
 def add_domain(
     page: AdminDep,
-    name: Annotated[str, Form(max_length=253)],
-    alias_of: Annotated[str, Form(max_length=253)] = "",
-    role_mailboxes: Annotated[str, Form(max_length=1)] = "",
+    name: DomainName,
+    alias_of: DomainName = "",
+    role_mailboxes: Flag = "",
 ) -> Response:
     """Add a domain (with the default role mailboxes when asked)."""
     actor = current_admin(page)
@@ -177,10 +172,10 @@ def delete_domain(page: AdminDep, domain_id: int) -> Response:
 def policies_page(page: AdminDep, saved: bool = False) -> Response:
     """The organization's policies."""
     actor = current_admin(page)
-    org = service.organization_of(page.db, actor=actor, organization_id=working_org(page))
-    return page.render(
-        "admin/policies.html",
-        section="admin",
+    org = scope.organization_of(page.db, actor=actor, organization_id=working_org(page))
+    return render_admin(
+        page,
+        "policies.html",
         tab="policies",
         org=org,
         saved=saved,
@@ -194,10 +189,10 @@ def save_policies(
     page: AdminDep,
     signature_template: Text = "",
     max_attachment_mb: Annotated[int, Form(ge=1, le=1024)] = 25,
-    allow_external_forwarding: Annotated[str, Form(max_length=1)] = "",
+    allow_external_forwarding: Flag = "",
     default_language: Annotated[str, Form(max_length=8)] = "",
     default_timezone: Annotated[str, Form(max_length=64)] = "UTC",
-    default_role_mailboxes: Annotated[str, Form(max_length=400)] = "",
+    default_role_mailboxes: Line = "",
 ) -> Response:
     """Save the policies."""
     actor = current_admin(page)
@@ -221,7 +216,7 @@ def audit_page(page: AdminDep, q: str = "") -> Response:
     actor = current_admin(page)
     rights.check_org_wide(actor, working_org(page))
     rows = audit.entries(page.db, organization_id=working_org(page), query=q[:200])
-    return page.render("admin/audit.html", section="admin", tab="audit", rows=rows, q=q)
+    return render_admin(page, "audit.html", tab="audit", rows=rows, q=q)
 
 
 @router.get("/audit.csv")
@@ -230,23 +225,18 @@ def audit_export(page: AdminDep) -> Response:
     actor = current_admin(page)
     rights.check_org_wide(actor, working_org(page))
     rows = audit.entries(page.db, organization_id=working_org(page), limit=100_000)
-    return Response(
-        audit.to_csv(rows),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
-    )
+    return csv_download(audit.to_csv(rows), "audit.csv")
 
 
 @router.get("/organizations")
 def organization_list(page: AdminDep) -> Response:
     """Every organization (platform administrators only), with the create form."""
     actor = current_admin(page)
-    if actor.role != "platform_admin":
-        raise Forbidden("Only platform administrators may do this.")
+    rights.require_platform_admin(actor)
     orgs = page.db.query(Organization).order_by(Organization.name).all()
-    return page.render(
-        "admin/organizations.html",
-        section="admin",
+    return render_admin(
+        page,
+        "organizations.html",
         tab="organizations",
         organizations=orgs,
         current=working_org(page),
@@ -256,9 +246,9 @@ def organization_list(page: AdminDep) -> Response:
 @router.post("/organizations")
 def create_organization(
     page: AdminDep,
-    name: Annotated[str, Form(max_length=400)],
+    name: Line,
     slug: Annotated[str, Form(max_length=100)],
-    domain: Annotated[str, Form(max_length=253)],
+    domain: DomainName,
 ) -> Response:
     """Create an organization with its first domain."""
     organization.create_organization(
@@ -271,9 +261,8 @@ def create_organization(
 def manage_organization(page: AdminDep, organization_id: int) -> Response:
     """Work on another organization (platform administrators only)."""
     actor = current_admin(page)
-    if actor.role != "platform_admin":
-        raise Forbidden("Only platform administrators may do this.")
-    service.organization_of(page.db, actor=actor, organization_id=organization_id)
+    rights.require_platform_admin(actor)
+    scope.organization_of(page.db, actor=actor, organization_id=organization_id)
     response = redirect("/admin/accounts")
     response.set_cookie(
         ORG_COOKIE,

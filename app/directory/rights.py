@@ -25,6 +25,13 @@ def require_admin(actor: Account) -> None:
         raise Forbidden("Only administrators may do this.")
 
 
+def require_platform_admin(actor: Account) -> None:
+    """``Forbidden`` unless the account is a platform administrator."""
+    require_admin(actor)
+    if actor.role != "platform_admin":
+        raise Forbidden("Only platform administrators may do this.")
+
+
 def check_organization(actor: Account, organization_id: int) -> None:
     """``NotFound`` (never a hint) when the actor may not see that organization."""
     require_admin(actor)

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 
 from app.settings import Settings
-from tests.conftest import free_port
+from tests.live import serve
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -29,22 +26,8 @@ CHROMIUM_ARGS = [
 @pytest.fixture
 def live_server(migrated_settings: Settings) -> Iterator[str]:
     """The real app served by uvicorn on a free loopback port."""
-    from app.main import create_app
-
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    app = create_app(migrated_settings.model_copy(update={"base_url": base_url}))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            pytest.fail("the test server did not start")
-        time.sleep(0.05)
-    yield base_url
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(migrated_settings, http="auto") as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="module")

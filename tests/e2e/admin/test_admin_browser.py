@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import uvicorn
 
-from app.db import make_engine, make_session_factory
 from app.directory import accounts, service
-from tests.conftest import MailStackInfo, free_port
+from tests.conftest import MailStackInfo
+from tests.integration.directory.databases import session_on
 from tests.integration.directory.mailhelpers import imap_login, unique_domain
+from tests.live import serve
 
 PASSWORD = "Browser-pass-1"
 
@@ -21,30 +19,15 @@ PASSWORD = "Browser-pass-1"
 @pytest.fixture
 def stack_server(mailstack: MailStackInfo) -> Iterator[str]:
     """The real app on the mail stack's database (managed accounts can sign in)."""
-    from app.main import create_app
-
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    app = create_app(mailstack.settings.model_copy(update={"base_url": base_url}))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            pytest.fail("the test server did not start")
-        time.sleep(0.05)
-    yield base_url
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(mailstack.settings, http="auto") as base_url:
+        yield base_url
 
 
 @pytest.fixture
 def admin_email(mailstack: MailStackInfo) -> str:
     """An organization admin of a fresh managed domain."""
     domain = unique_domain()
-    engine = make_engine(mailstack.settings)
-    with make_session_factory(engine)() as db:
+    with session_on(mailstack.settings) as db:
         org = service.create_organization(
             db, name="Browser Org", slug=domain.replace(".", "-"), domains=[]
         )
@@ -54,7 +37,6 @@ def admin_email(mailstack: MailStackInfo) -> str:
         )
         accounts.set_role(db, account=admin, role="org_admin")
         db.commit()
-    engine.dispose()
     return admin.email
 
 

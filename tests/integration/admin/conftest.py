@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
-from app.db import make_engine, make_session_factory
 from app.directory import accounts, groups, service
 from tests.conftest import MailStackInfo
 from tests.helpers import login
+from tests.integration.directory.databases import session_on
 from tests.integration.directory.mailhelpers import unique_domain
 
 PASSWORD = "Admin-pass-12"
@@ -39,10 +39,8 @@ class Tenant:
 @pytest.fixture
 def stack_db(mailstack: MailStackInfo) -> Iterator[Session]:
     """A session on the database the mail stack reads."""
-    engine = make_engine(mailstack.settings)
-    with make_session_factory(engine)() as session:
+    with session_on(mailstack.settings) as session:
         yield session
-    engine.dispose()
 
 
 def make_tenant(db: Session) -> Tenant:
@@ -91,3 +89,10 @@ def sign_in(client: TestClient, email: str) -> str:
         match = re.search(r'"X-CSRF-Token": "([^"]+)"', page.text)
     assert match is not None
     return match.group(1)
+
+
+@pytest.fixture
+def signed_in_admin(tenants: tuple[Tenant, Tenant], stack_client: TestClient) -> tuple[Tenant, str]:
+    """The first organization, its admin signed in to ``stack_client``; and a CSRF token."""
+    acme, _ = tenants
+    return acme, sign_in(stack_client, acme.admin)

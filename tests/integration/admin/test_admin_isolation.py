@@ -11,7 +11,8 @@ from app.directory import service as directory
 from tests.integration.admin.conftest import Tenant, sign_in
 
 # (method, path template, form data); {user}, {role}, {group}, {domain_id} are the victim's ids
-OBJECT_ROUTES = [
+Route = tuple[str, str, dict[str, str]]
+OBJECT_ROUTES: list[Route] = [
     ("GET", "/admin/accounts/{user}", {}),
     ("POST", "/admin/accounts/{user}", {"display_name": "Hacked"}),
     ("POST", "/admin/accounts/{user}/password", {"password": "Hacked-pass-1"}),
@@ -41,6 +42,13 @@ LIST_ROUTES = [
 ]
 
 
+@pytest.fixture(params=OBJECT_ROUTES, ids=lambda route: f"{route[0]} {route[1]}")
+def object_route(request: pytest.FixtureRequest) -> Route:
+    """One object route, with the form data it posts."""
+    route: Route = request.param
+    return route
+
+
 def _fill(text: str, victim: Tenant, attacker: Tenant) -> str:
     return text.format(
         user=victim.user_id,
@@ -52,24 +60,22 @@ def _fill(text: str, victim: Tenant, attacker: Tenant) -> str:
     )
 
 
-def _call(client: TestClient, method: str, path: str, data: dict[str, str], token: str) -> int:
+def _call(client: TestClient, route: Route, victim: Tenant, attacker: Tenant, token: str) -> int:
+    """Call the route on the victim's objects; the status code."""
+    method, path, data = route
+    path = _fill(path, victim, attacker)
     if method == "GET":
         return client.get(path).status_code
-    return client.post(path, data={"csrf_token": token, **data}, follow_redirects=False).status_code
+    form = {"csrf_token": token, **{k: _fill(v, victim, attacker) for k, v in data.items()}}
+    return client.post(path, data=form, follow_redirects=False).status_code
 
 
-@pytest.mark.parametrize(("method", "path", "data"), OBJECT_ROUTES)
 def test_admin_of_another_organization_gets_404(
-    tenants: tuple[Tenant, Tenant],
-    stack_client: TestClient,
-    method: str,
-    path: str,
-    data: dict[str, str],
+    tenants: tuple[Tenant, Tenant], stack_client: TestClient, object_route: Route
 ) -> None:
     victim, attacker = tenants
     token = sign_in(stack_client, attacker.admin)
-    filled = {k: _fill(v, victim, attacker) for k, v in data.items()}
-    assert _call(stack_client, method, _fill(path, victim, attacker), filled, token) == 404
+    assert _call(stack_client, object_route, victim, attacker, token) == 404
     # the victim's data is untouched: its own admin still sees the user, enabled, unrenamed
     stack_client.cookies.clear()
     sign_in(stack_client, victim.admin)
@@ -94,18 +100,12 @@ def test_lists_and_exports_show_only_the_own_organization(
     assert attacker.user in stack_client.get("/directory").text
 
 
-@pytest.mark.parametrize(("method", "path", "data"), OBJECT_ROUTES)
 def test_non_admin_gets_403_on_every_object_route(
-    tenants: tuple[Tenant, Tenant],
-    stack_client: TestClient,
-    method: str,
-    path: str,
-    data: dict[str, str],
+    tenants: tuple[Tenant, Tenant], stack_client: TestClient, object_route: Route
 ) -> None:
     own, _ = tenants
     token = sign_in(stack_client, own.user)
-    filled = {k: _fill(v, own, own) for k, v in data.items()}
-    assert _call(stack_client, method, _fill(path, own, own), filled, token) == 403
+    assert _call(stack_client, object_route, own, own, token) == 403
 
 
 @pytest.mark.parametrize("path", LIST_ROUTES)

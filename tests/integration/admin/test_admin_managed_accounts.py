@@ -10,10 +10,10 @@ from imapclient.exceptions import LoginError
 from starlette.testclient import TestClient
 
 from app.admin import service
-from app.db import make_engine, make_session_factory
 from app.directory import service as directory
 from tests.conftest import MailStackInfo
 from tests.integration.admin.conftest import PASSWORD, Tenant, sign_in
+from tests.integration.directory.databases import session_on
 from tests.integration.directory.mailhelpers import (
     imap_login,
     inbox_subjects,
@@ -26,11 +26,10 @@ NEW_PASSWORD = "Fresh-pass-123"
 
 
 def test_admin_created_account_logs_in_receives_mail_and_alias_then_is_disabled(
-    mailstack: MailStackInfo, tenants: tuple[Tenant, Tenant], stack_client: TestClient
+    mailstack: MailStackInfo, signed_in_admin: tuple[Tenant, str], stack_client: TestClient
 ) -> None:
-    acme, _ = tenants
+    acme, token = signed_in_admin
     settings = mailstack.settings
-    token = sign_in(stack_client, acme.admin)
     email = f"newbie@{acme.domain}"
     created = stack_client.post(
         "/admin/accounts",
@@ -96,14 +95,13 @@ def test_admin_created_account_logs_in_receives_mail_and_alias_then_is_disabled(
     ],
 )
 def test_bad_input_is_refused_with_a_clear_message_and_the_form_kept(
-    tenants: tuple[Tenant, Tenant],
+    signed_in_admin: tuple[Tenant, str],
     stack_client: TestClient,
     data: dict[str, str],
     message: str,
     status: int,
 ) -> None:
-    acme, _ = tenants
-    token = sign_in(stack_client, acme.admin)
+    acme, token = signed_in_admin
     form = {"csrf_token": token, "password": NEW_PASSWORD, "kind": "person", **data}
     form["email"] = form["email"].format(domain=acme.domain)
     response = stack_client.post("/admin/accounts", data=form)
@@ -126,11 +124,10 @@ def test_address_in_another_organizations_domain_is_refused(
 
 
 def test_deleted_account_keeps_mail_until_purge_then_address_is_free(
-    mailstack: MailStackInfo, tenants: tuple[Tenant, Tenant], stack_client: TestClient
+    mailstack: MailStackInfo, signed_in_admin: tuple[Tenant, str], stack_client: TestClient
 ) -> None:
-    acme, _ = tenants
+    acme, token = signed_in_admin
     settings = mailstack.settings
-    token = sign_in(stack_client, acme.admin)
     send_via_postfix(settings, [acme.user], "before delete")
     assert wait_for(lambda: "before delete" in inbox_subjects(settings, acme.user, PASSWORD))
     deleted = stack_client.post(
@@ -146,8 +143,7 @@ def test_deleted_account_keeps_mail_until_purge_then_address_is_free(
     home = settings.effective_mailstack_dir / "mail" / domain / local
     assert home.is_dir()  # kept during retention
 
-    engine = make_engine(settings)
-    with make_session_factory(engine)() as db:
+    with session_on(settings) as db:
         actor = directory.find_account(db, email=acme.admin)
         assert actor is not None
         assert service.purge_due_accounts(db, actor=actor, stack=mailstack.stack) == [acme.user]
@@ -158,16 +154,14 @@ def test_deleted_account_keeps_mail_until_purge_then_address_is_free(
         )
         db.commit()
         assert again.id != acme.user_id
-    engine.dispose()
     assert inbox_subjects(settings, acme.user, PASSWORD) == []
 
 
 def test_role_member_added_in_the_ui_sees_the_mailbox_and_may_send_as_it(
-    mailstack: MailStackInfo, tenants: tuple[Tenant, Tenant], stack_client: TestClient
+    mailstack: MailStackInfo, signed_in_admin: tuple[Tenant, str], stack_client: TestClient
 ) -> None:
-    acme, _ = tenants
+    acme, token = signed_in_admin
     settings = mailstack.settings
-    token = sign_in(stack_client, acme.admin)
     info = f"info@{acme.domain}"
     added = stack_client.post(
         f"/admin/accounts/{acme.role_id}/members",
@@ -200,11 +194,10 @@ def test_role_member_added_in_the_ui_sees_the_mailbox_and_may_send_as_it(
 
 
 def test_forwarding_set_in_the_ui_delivers_a_copy_and_restore_brings_the_account_back(
-    mailstack: MailStackInfo, tenants: tuple[Tenant, Tenant], stack_client: TestClient
+    mailstack: MailStackInfo, signed_in_admin: tuple[Tenant, str], stack_client: TestClient
 ) -> None:
-    acme, _ = tenants
+    acme, token = signed_in_admin
     settings = mailstack.settings
-    token = sign_in(stack_client, acme.admin)
     path = f"/admin/accounts/{acme.user_id}"
     outside = stack_client.post(
         f"{path}/forwards", data={"csrf_token": token, "destination": "x@gmail.example"}

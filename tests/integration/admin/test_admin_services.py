@@ -7,32 +7,24 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from alembic import command
 from sqlalchemy.orm import Session
 
 from app.admin import audit, organization, service, transfer
 from app.admin.service import NewAccount
-from app.db import make_engine, make_session_factory
 from app.directory import accounts
 from app.directory import service as directory
 from app.directory.models import Account, Organization
 from app.errors import Forbidden, Invalid, NotFound
-from app.migrate import alembic_config
-from app.models import import_all_models
-from app.settings import Settings
+from tests.integration.directory.databases import migrated_sqlite_session
 
 PASSWORD = "Service-pass-1"
 
 
 @pytest.fixture
 def db(data_dir: Path) -> Iterator[Session]:
-    import_all_models()
-    settings = Settings(data_dir=data_dir, database_url=None)
-    command.upgrade(alembic_config(settings.effective_database_url), "head")
-    engine = make_engine(settings)
-    with make_session_factory(engine)() as session:
+    """A session on a fresh, fully migrated SQLite database."""
+    with migrated_sqlite_session(data_dir) as session:
         yield session
-    engine.dispose()
 
 
 @pytest.fixture

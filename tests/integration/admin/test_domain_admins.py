@@ -20,7 +20,7 @@ from starlette.testclient import TestClient
 
 from app.admin import organization, service, transfer
 from app.admin.service import NewAccount
-from app.db import make_engine, make_session_factory, utcnow
+from app.db import utcnow
 from app.directory import accounts, domain_admins, groups
 from app.directory import service as directory
 from app.directory.models import Account, Domain, Organization
@@ -31,18 +31,15 @@ from app.settings import Settings
 from tests.conftest import MailStackInfo
 from tests.integration.admin.conftest import PASSWORD, Tenant, sign_in
 from tests.integration.admin.test_cli_admin import hamkar
+from tests.integration.directory.databases import migrated_sqlite_session, session_on
 from tests.integration.directory.mailhelpers import unique_domain
 
 
 @pytest.fixture
 def db(data_dir: Path) -> Iterator[Session]:
-    import_all_models()
-    settings = Settings(data_dir=data_dir, database_url=None)
-    command.upgrade(alembic_config(settings.effective_database_url), "head")
-    engine = make_engine(settings)
-    with make_session_factory(engine)() as session:
+    """A session on a fresh, fully migrated SQLite database."""
+    with migrated_sqlite_session(data_dir) as session:
         yield session
-    engine.dispose()
 
 
 @dataclass(frozen=True)
@@ -249,8 +246,7 @@ def test_migration_keeps_todays_domain_admins_on_their_domain(data_dir: Path) ->
     settings = Settings(data_dir=data_dir, database_url=None)
     config = alembic_config(settings.effective_database_url)
     command.upgrade(config, "0310")  # before domain_admin existed
-    engine = make_engine(settings)
-    with make_session_factory(engine)() as db:
+    with session_on(settings) as db:
         org = directory.create_organization(
             db, name="Old", slug="old", domains=["old.test", "b.test"]
         )
@@ -273,10 +269,9 @@ def test_migration_keeps_todays_domain_admins_on_their_domain(data_dir: Path) ->
             )
         db.commit()
     command.upgrade(config, "head")
-    with make_session_factory(engine)() as db:
+    with session_on(settings) as db:
         dom = directory.find_account(db, email="dom@old.test")
         user = directory.find_account(db, email="user@b.test")
         assert dom is not None and user is not None
         assert [d.name for d in domain_admins.administered_domains(db, account=dom)] == ["old.test"]
         assert domain_admins.administered_domains(db, account=user) == []
-    engine.dispose()

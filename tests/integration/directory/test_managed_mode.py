@@ -14,12 +14,12 @@ import pytest
 from imapclient.exceptions import LoginError
 from sqlalchemy.orm import Session
 
-from app.db import make_engine, make_session_factory
 from app.directory import accounts, addresses, groups, roles, service
 from app.directory.mailbox_acl import grant_role_access, revoke_role_access
 from app.directory.models import Organization
 from app.settings import Settings
 from tests.conftest import TEST_PASSWORD, MailStackInfo
+from tests.integration.directory.databases import session_on
 from tests.integration.directory.mailhelpers import (
     imap_login,
     inbox_subjects,
@@ -35,10 +35,8 @@ PASSWORD = "Managed-pass-1"
 @pytest.fixture
 def stack_db(mailstack: MailStackInfo) -> Iterator[Session]:
     """A session on the database the mail stack reads; commit to make changes visible."""
-    engine = make_engine(mailstack.settings)
-    with make_session_factory(engine)() as session:
+    with session_on(mailstack.settings) as session:
         yield session
-    engine.dispose()
 
 
 @pytest.fixture

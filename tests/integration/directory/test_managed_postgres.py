@@ -17,12 +17,12 @@ import pytest
 from imapclient.exceptions import LoginError
 from sqlalchemy import create_engine, text
 
-from app.db import make_engine, make_session_factory
 from app.directory import accounts, addresses, groups, service
 from app.mailstack import MailStack
 from app.migrate import upgrade
 from app.settings import Settings
 from tests.conftest import PG_ADMIN_URL, PORT_OFFSET, base_settings
+from tests.integration.directory.databases import session_on
 from tests.integration.directory.mailhelpers import (
     imap_login,
     inbox_subjects,
@@ -78,9 +78,8 @@ def pg_stack(own_postgres: str) -> Iterator[Settings]:
 
 
 def test_postgres_managed_account_logs_in_receives_and_is_disabled(pg_stack: Settings) -> None:
-    engine = make_engine(pg_stack)
     domain = f"pg{uuid.uuid4().hex[:8]}.test"
-    with make_session_factory(engine)() as db:
+    with session_on(pg_stack) as db:
         org = service.create_organization(db, name="PG", slug=domain.replace(".", "-"), domains=[])
         service.add_domain(db, organization=org, name=domain, role_mailboxes=True)
         eve = service.create_account(
@@ -101,13 +100,11 @@ def test_postgres_managed_account_logs_in_receives_and_is_disabled(pg_stack: Set
             imap_login(pg_stack, eve.email, PASSWORD)
         with pytest.raises(smtplib.SMTPRecipientsRefused):
             send_via_postfix(pg_stack, [eve.email], "after disable")
-    engine.dispose()
 
 
 def test_postgres_group_policy_service_and_send_as(pg_stack: Settings) -> None:
-    engine = make_engine(pg_stack)
     domain = f"pg{uuid.uuid4().hex[:8]}.test"
-    with make_session_factory(engine)() as db:
+    with session_on(pg_stack) as db:
         org = service.create_organization(db, name="PG", slug=domain.replace(".", "-"), domains=[])
         service.add_domain(db, organization=org, name=domain)
         ann, bob = (
@@ -121,7 +118,6 @@ def test_postgres_group_policy_service_and_send_as(pg_stack: Settings) -> None:
         )
         groups.add_member(db, group=board, address=ann.email)
         db.commit()
-    engine.dispose()
     submit(pg_stack, ann.email, PASSWORD, ann.email, board.address)
     with pytest.raises(smtplib.SMTPRecipientsRefused):
         submit(pg_stack, bob.email, PASSWORD, bob.email, board.address)
