@@ -43,6 +43,9 @@ class MailAccount:
     email: str
     password: str = field(repr=False)
     endpoint: ImapEndpoint
+    # Full-text SEARCH may make the server build its index first (seconds on a big folder):
+    # it gets this much time instead of the endpoint's usual timeout.
+    search_timeout: float = 120.0
 
     @property
     def pool_key(self) -> str:
@@ -67,6 +70,7 @@ class ImapConnection:
 
     def __init__(self, account: MailAccount) -> None:
         self.account = account
+        self.broken = False  # a command ran out of time mid-answer: never reuse this link
         self.client = account.endpoint.connect()
         try:
             self.client.login(account.email, account.password)
@@ -125,8 +129,34 @@ class ImapConnection:
         typ, data = imap._untagged_response(typ, data, "FETCH")
         return parse_fetch_response(data, self.client.normalise_times, True), vanished
 
+    def search_text(self, criteria: list[str], *, timeout: float) -> list[int]:
+        """UID SEARCH (UTF-8) that may wait ``timeout`` seconds, longer than usual commands.
+
+        A first body search makes the server index the folder. When even ``timeout`` runs
+        out, the answer is still on its way, so the connection is marked broken (the pool
+        drops it) and ``Unavailable`` says to try again later.
+        """
+        sock = self.client._imap.sock
+        usual = sock.gettimeout()
+        sock.settimeout(timeout)
+        try:
+            return [int(uid) for uid in self.client.search(criteria, charset="UTF-8")]
+        except TimeoutError as exc:
+            self.broken = True
+            raise Unavailable(
+                "The mail server needs longer to search the text of this folder (it is still "
+                "indexing it). Please try again in a minute."
+            ) from exc
+        finally:
+            if not self.broken:
+                sock.settimeout(usual)
+
     def close(self) -> None:
-        """Log out; a dead connection is shut down quietly."""
+        """Log out; a dead (or broken) connection is shut down quietly."""
+        if self.broken:  # an answer is still coming: LOGOUT would wait behind it
+            with contextlib.suppress(OSError):
+                self.client.shutdown()
+            return
         try:
             self.client.logout()
         except (*_DROPPED, IMAPClientError):
@@ -200,7 +230,10 @@ class ImapPool:
                     raise Unavailable("The mail server cannot be reached right now.") from exc
                 continue
             except (DomainError, IMAPClientError):
-                self._release(account.pool_key, conn)  # a refusal (NO/BAD) leaves the link usable
+                if conn.broken:
+                    self._discard(account.pool_key, conn)
+                else:
+                    self._release(account.pool_key, conn)  # a refusal (NO/BAD) leaves it usable
                 raise
             except BaseException:
                 self._discard(account.pool_key, conn)  # a half-read response would poison it

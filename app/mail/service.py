@@ -12,14 +12,16 @@ from typing import Literal
 
 from imapclient.exceptions import IMAPClientError
 from sqlalchemy import ColumnElement, and_, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth.imap_login import ImapEndpoint
-from app.errors import NotFound
+from app.errors import NotFound, Unavailable
+from app.mail.background import continue_in_background
 from app.mail.imap import POOL, ImapConnection, MailAccount
 from app.mail.models import MailEnvelope, MailFolderState, MailTrustedSender
 from app.mail.search import query_terms
-from app.mail.sync import sync_folder
+from app.mail.sync import FIRST_BATCH, SyncOutcome, sync_folder
+from app.mail.sync import sync_progress as first_sync_progress
 from app.settings import Settings
 
 PAGE_SIZE = 50
@@ -46,7 +48,11 @@ SHARED_PREFIX = "shared/"
 def mail_account(*, settings: Settings, key: str, email: str, password: str) -> MailAccount:
     """The IMAP identity of a signed-in session."""
     return MailAccount(
-        key=key, email=email, password=password, endpoint=ImapEndpoint.from_settings(settings)
+        key=key,
+        email=email,
+        password=password,
+        endpoint=ImapEndpoint.from_settings(settings),
+        search_timeout=settings.imap_search_timeout,
     )
 
 
@@ -156,6 +162,7 @@ class MessagePage:
     filters: tuple[str, ...]
     conversations: bool = False
     thread_sizes: dict[str, int] | None = None
+    syncing: SyncProgress | None = None  # a first sync still caching older messages
 
     @property
     def pages(self) -> int:
@@ -179,7 +186,8 @@ def open_folder(
     With ``conversations`` each row stands for a conversation (its newest message) and
     the list is ordered by the conversations' latest activity.
     """
-    state = refresh_folder(db, account=account, folder=folder)
+    state = refresh_folder(db, account=account, folder=folder, background=True)
+    syncing = None if state.complete else sync_progress(db, account=account, folder=folder)
     # ``state`` was looked up by owner, so its id already scopes the rows to this user; a
     # second test on the owner column would turn index-only scans into row lookups.
     conditions = [MailEnvelope.folder_id == state.id]
@@ -189,7 +197,7 @@ def open_folder(
         return _conversation_page(db, folder, where, page, filters)
     if filters or state.message_count is None:
         total = db.scalar(select(func.count()).select_from(MailEnvelope).where(where)) or 0
-        if not filters:
+        if not filters and state.complete:
             state.message_count = total
     else:
         total = state.message_count
@@ -214,7 +222,7 @@ def open_folder(
         )
     }
     rows = [by_uid[uid] for uid in uids if uid in by_uid]
-    return MessagePage(folder, rows, total, page, sort, descending, filters)
+    return MessagePage(folder, rows, total, page, sort, descending, filters, syncing=syncing)
 
 
 def _conversation_page(
@@ -275,16 +283,59 @@ _FILTER_CONDITIONS: dict[str, ColumnElement[bool]] = {
 }
 
 
-def refresh_folder(db: Session, *, account: MailAccount, folder: str) -> MailFolderState:
-    """Sync the folder's cache with the server; ``NotFound`` when the folder does not exist."""
+def refresh_folder(
+    db: Session, *, account: MailAccount, folder: str, background: bool = False
+) -> MailFolderState:
+    """Sync the folder's cache with the server; ``NotFound`` when the folder does not exist.
 
-    def work(conn: ImapConnection) -> MailFolderState:
+    With ``background``, a first sync of a large folder caches the newest envelopes, then
+    returns while a background thread caches the rest (``sync_progress`` tells how far).
+    Commits: the cache is shared with other requests and processes (see ``sync.py``).
+    """
+
+    def work(conn: ImapConnection) -> SyncOutcome:
         try:
-            return sync_folder(db, conn=conn, owner=account.email, folder=folder)
+            return sync_folder(
+                db,
+                conn=conn,
+                owner=account.email,
+                folder=folder,
+                first_batch=FIRST_BATCH if background else None,
+            )
         except IMAPClientError as exc:
             raise NotFound("There is no folder called %(folder)s.", folder=folder) from exc
 
-    return POOL.run(account, work)
+    outcome = POOL.run(account, work)
+    if outcome.state is None:
+        raise Unavailable("This folder is being synchronised; please try again.")
+    if outcome.pending:
+        continue_in_background(
+            account=account,
+            sessions=sessionmaker(bind=db.get_bind(), expire_on_commit=False),
+            state_id=outcome.state.id,
+            holder=outcome.holder,
+            uids=outcome.pending,
+        )
+    return outcome.state
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    """How far the first sync of a folder has got (``done`` of ``total`` envelopes cached)."""
+
+    done: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        """Progress in percent, for the bar."""
+        return min(100, self.done * 100 // max(1, self.total))
+
+
+def sync_progress(db: Session, *, account: MailAccount, folder: str) -> SyncProgress | None:
+    """The progress of ``folder``'s first sync, None when it is not running (or done)."""
+    found = first_sync_progress(db, owner=account.email, folder=folder)
+    return SyncProgress(*found) if found else None
 
 
 @dataclass
@@ -330,7 +381,7 @@ def body_search(
 
     def work(conn: ImapConnection) -> list[int]:
         conn.select(folder, readonly=True)
-        return list(conn.client.search(["TEXT", text], charset="UTF-8"))
+        return conn.search_text(["TEXT", text], timeout=account.search_timeout)
 
     uids = sorted(POOL.run(account, work), reverse=True)[: limit * 4]
     if not uids:

@@ -122,11 +122,18 @@ def search(
         flagged=bool(flagged),
         page=page_number,
     )
-    found = finder.search(page.db, account=account, criteria=criteria)
+    notice, status = "", 200
+    try:
+        found = finder.search(page.db, account=account, criteria=criteria)
+    except DomainError as exc:  # e.g. the server still indexing a folder for text search
+        page.db.rollback()
+        found = finder.SearchPage(hits=[], page=criteria.page, more=False)
+        notice, status = page._(exc.message, **exc.params), exc.status_code
     query = page.request.url.query
     return _render(
         page,
         "mail/page.html",
+        status_code=status,
         tree=tree,
         hits=found.hits,
         found=found,
@@ -135,6 +142,8 @@ def search(
         body_search=bool(body),
         current=criteria.folder or "INBOX",
         page_query=re.sub(r"(^|&)page=\d+", "", query).lstrip("&"),
+        notice=notice,
+        notice_kind="error",
     )
 
 
@@ -273,6 +282,23 @@ async def live_events(
 
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
+
+
+@router.get("/mail/-/sync-progress")
+def sync_progress(page: UserPageDep, folder: Annotated[str, Query(max_length=1000)]) -> Response:
+    """How far the first sync of ``folder`` got (polled by htmx); once it is done, htmx is
+    told to reload the page, which then lists the whole folder."""
+    progress = service.sync_progress(page.db, account=account_of(page), folder=folder)
+    headers = {"Cache-Control": "no-store"}
+    if progress is None:
+        headers["HX-Refresh"] = "true"
+    return page.render(
+        "mail/_sync_progress.html",
+        headers=headers,
+        progress=progress,
+        progress_folder=folder,
+        mail_url=mail_url,
+    )
 
 
 @router.get("/mail/-/body")
