@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=_lifespan,
     )
     app.state.hamkar = state
+    state.sign_out_hooks.append(mail_views.end_session)
     for module in (
         health,
         auth_views,

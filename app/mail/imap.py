@@ -207,6 +207,7 @@ class _Slot:
         self.idle: list[ImapConnection] = []
         self.count = 0
         self.ready = threading.Condition()
+        self.ended = False  # the session signed out: connections in use close when returned
 
 
 class ImapPool:
@@ -243,14 +244,25 @@ class ImapPool:
         raise AssertionError("unreachable")
 
     def close_session(self, key: str) -> None:
-        """Log out every idle connection of a session (sign-out)."""
+        """Log out every connection of a session (sign-out): the idle ones now, the ones in
+        use as soon as their request returns them."""
         with self._lock:
-            slots = [self._slots.pop(k) for k in list(self._slots) if k.split("|")[0] == key]
-        for slot in slots:
+            slots = [(k, s) for k, s in self._slots.items() if k.split("|")[0] == key]
+        for pool_key, slot in slots:
             with slot.ready:
                 idle, slot.idle = slot.idle, []
+                slot.count -= len(idle)
+                slot.ended = True
+                self._forget_if_empty(pool_key, slot)
             for conn in idle:
                 conn.close()
+
+    def _forget_if_empty(self, key: str, slot: _Slot) -> None:
+        # Called with slot.ready held.
+        if slot.count <= 0:
+            with self._lock:
+                if self._slots.get(key) is slot:
+                    del self._slots[key]
 
     def close_all(self) -> None:
         """Log out every idle connection (app shutdown)."""
@@ -327,8 +339,11 @@ class ImapPool:
         conn.last_used = time.monotonic()
         slot = self._slot(key)
         with slot.ready:
-            slot.idle.append(conn)
-            slot.ready.notify()
+            if not slot.ended:
+                slot.idle.append(conn)
+                slot.ready.notify()
+                return
+        self._discard(key, conn)
 
     def _discard(self, key: str, conn: ImapConnection) -> None:
         conn.close()
@@ -336,6 +351,8 @@ class ImapPool:
         with slot.ready:
             slot.count -= 1
             slot.ready.notify()
+            if slot.ended:
+                self._forget_if_empty(key, slot)
 
 
 POOL = ImapPool()

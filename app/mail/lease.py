@@ -48,13 +48,14 @@ def acquire(
         db.commit()
         return True
     insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
-    created: Any = db.execute(
+    created = db.scalar(  # RETURNING: the row count of a skipped insert varies by driver
         insert(MailSyncLease)
         .values(owner=owner, folder=folder, holder=holder, expires_at=until, done=0, total=0)
         .on_conflict_do_nothing(index_elements=["owner", "folder"])
+        .returning(MailSyncLease.id)
     )
     db.commit()
-    return bool(created.rowcount == 1)
+    return created is not None
 
 
 def renew(

@@ -39,6 +39,7 @@ class MailFolderState(Base):
     complete: Mapped[bool] = mapped_column(Boolean, default=False)  # first sync finished
     # Messages cached, counted once after each change (a COUNT over a huge folder is not free).
     message_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    unread_count: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the same, unseen
     synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
@@ -75,14 +76,16 @@ class MailEnvelope(Base):
         Index("ix_mail_envelope_folder_sender", "folder_id", "sender_sort", "uid"),
         Index("ix_mail_envelope_folder_subject", "folder_id", "subject_sort", "uid"),
         Index("ix_mail_envelope_folder_thread", "folder_id", "thread_root"),
-        # The unread filter: only unseen rows, in list order, so its page and its count read
-        # a short index instead of the whole folder. The predicate is spelled as the query
-        # spells it (``seen IS 0`` / ``seen IS false``) so SQLite's planner recognises it.
+        # The unread filter: only unseen rows, in list order, so its page reads a short index
+        # instead of the whole folder. The predicate is spelled as the query spells it
+        # (``seen IS 0`` / ``seen IS false``) so SQLite's planner recognises it, and ``seen``
+        # is in the index so the scan never visits the table.
         Index(
             "ix_mail_envelope_folder_unread",
             "folder_id",
             "date",
             "uid",
+            "seen",
             sqlite_where=text("seen IS 0"),
             postgresql_where=text("seen IS false"),
         ),

@@ -195,12 +195,7 @@ def open_folder(
     where = and_(*conditions)
     if conversations:
         return _conversation_page(db, folder, where, page, filters)
-    if filters or state.message_count is None:
-        total = db.scalar(select(func.count()).select_from(MailEnvelope).where(where)) or 0
-        if not filters and state.complete:
-            state.message_count = total
-    else:
-        total = state.message_count
+    total = _count(db, state, where, filters)
     page = max(1, min(page, max(1, -(-total // PAGE_SIZE))))
     column = SORT_COLUMNS[sort]
     order = (column.desc(), MailEnvelope.uid.desc()) if descending else (column, MailEnvelope.uid)
@@ -223,6 +218,21 @@ def open_folder(
     }
     rows = [by_uid[uid] for uid in uids if uid in by_uid]
     return MessagePage(folder, rows, total, page, sort, descending, filters, syncing=syncing)
+
+
+def _count(
+    db: Session, state: MailFolderState, where: ColumnElement[bool], filters: tuple[str, ...]
+) -> int:
+    """How many rows the list has: the whole folder and its unread messages are counted once
+    per change (kept with the folder's state), other filters every time."""
+    attribute = {(): "message_count", ("unread",): "unread_count"}.get(filters)
+    cached = getattr(state, attribute) if attribute else None
+    if cached is not None:
+        return int(cached)
+    total = db.scalar(select(func.count()).select_from(MailEnvelope).where(where)) or 0
+    if attribute and state.complete:
+        setattr(state, attribute, total)
+    return total
 
 
 def _conversation_page(

@@ -122,7 +122,7 @@ def _sync_held(
         _changes_since(db, conn, state, selected)
     else:
         _compare_all(db, conn, state)
-    state.message_count = None  # recounted on the next list
+    state.message_count = state.unread_count = None  # recounted on the next list
     state.uidnext = selected.uidnext
     state.highestmodseq = selected.highestmodseq
     state.complete = not pending
@@ -135,8 +135,9 @@ def _wait_for_other(db: Session, owner: str, folder: str) -> MailFolderState | N
     """The state another syncer leaves: at once during a first sync, else when it is done."""
     deadline = time.monotonic() + _WAIT_FOR_OTHER
     while True:
-        state = folder_state(db, owner=owner, folder=folder, fresh=True)
+        # The lease first: a holder commits its work before it releases the lease.
         held = lease.current(db, owner=owner, folder=folder)
+        state = folder_state(db, owner=owner, folder=folder, fresh=True)
         if held is None or (state is not None and not state.complete):
             return state
         if time.monotonic() > deadline:
@@ -170,7 +171,7 @@ def finish_first_sync(db: Session, *, state_id: int) -> None:
     state = db.get(MailFolderState, state_id)
     if state is not None:
         state.complete = True
-        state.message_count = None
+        state.message_count = state.unread_count = None
         state.synced_at = utcnow()
         db.commit()
 
@@ -329,6 +330,8 @@ def apply_flags(
 ) -> None:
     """Record in the cache a flag change this app just made on the server."""
     ids = list(uids)
+    if "seen" in values:
+        state.unread_count = None
     for start in range(0, len(ids), 500):
         db.execute(
             update(MailEnvelope)
@@ -342,4 +345,4 @@ def apply_flags(
 def forget_messages(db: Session, *, state: MailFolderState, uids: Iterable[int]) -> None:
     """Drop from the cache messages this app just moved or deleted on the server."""
     _forget(db, state, uids)
-    state.message_count = None
+    state.message_count = state.unread_count = None

@@ -1,4 +1,4 @@
-"""mail unread index: a partial index of unseen envelopes in list order
+"""mail unread: a partial index of unseen envelopes in list order, a cached unread count
 
 Revision ID: 0411
 Revises: 0410
@@ -16,11 +16,16 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# mail_folder_state is not rebuilt (batch mode would copy it): mail_envelope rows cascade
+# from it. SQLite adds and (since 3.35) drops a plain column in place.
+
+
 def upgrade() -> None:
+    op.add_column("mail_folder_state", sa.Column("unread_count", sa.Integer(), nullable=True))
     with op.batch_alter_table("mail_envelope", schema=None) as batch_op:
         batch_op.create_index(
             "ix_mail_envelope_folder_unread",
-            ["folder_id", "date", "uid"],
+            ["folder_id", "date", "uid", "seen"],
             unique=False,
             sqlite_where=sa.text("seen IS 0"),
             postgresql_where=sa.text("seen IS false"),
@@ -34,3 +39,7 @@ def downgrade() -> None:
             sqlite_where=sa.text("seen IS 0"),
             postgresql_where=sa.text("seen IS false"),
         )
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE mail_folder_state DROP COLUMN unread_count")
+    else:
+        op.drop_column("mail_folder_state", "unread_count")
