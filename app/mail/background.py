@@ -47,6 +47,19 @@ def _finish(
     holder: str,
     uids: list[int],
 ) -> None:
+    try:
+        _cache_rest(account, sessions, state_id, holder, uids)
+    except Exception:  # a thread has no one to report to but the log
+        log.exception("the first sync of folder state %s stopped", state_id)
+
+
+def _cache_rest(
+    account: MailAccount,
+    sessions: sessionmaker[Session],
+    state_id: int,
+    holder: str,
+    uids: list[int],
+) -> None:
     with sessions() as db:
         try:
             done = lease.current_progress(db, holder=holder)
@@ -63,7 +76,5 @@ def _finish(
                 if not lease.renew(db, holder=holder, done=done, total=total):
                     return  # lost (expired under a stalled server): another syncer took over
             sync.finish_first_sync(db, state_id=state_id)
-        except Exception:  # a thread has no one to report to but the log
-            log.exception("the first sync of folder state %s stopped", state_id)
         finally:
             lease.release(db, holder=holder)

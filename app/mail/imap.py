@@ -129,6 +129,22 @@ class ImapConnection:
         typ, data = imap._untagged_response(typ, data, "FETCH")
         return parse_fetch_response(data, self.client.normalise_times, True), vanished
 
+    def noop_begin(self) -> Any:
+        """Send NOOP without waiting for its answer (``noop_end`` reads it), so the caller can
+        do other work during the round trip. Nothing else may be sent in between."""
+        return self.client._imap._command("NOOP")
+
+    def noop_end(self, tag: Any) -> bool:
+        """Read the answer of ``noop_begin``; True when the server reported no change.
+
+        The changes it reports are consumed: the selection is forgotten, so the next sync on
+        this connection selects the folder again rather than trust a quiet NOOP.
+        """
+        _text, responses = self.client._consume_until_tagged_response(tag, "NOOP")
+        if responses:
+            self.selected = None
+        return not responses
+
     def search_text(self, criteria: list[str], *, timeout: float) -> list[int]:
         """UID SEARCH (UTF-8) that may wait ``timeout`` seconds, longer than usual commands.
 
@@ -218,6 +234,7 @@ class ImapPool:
         self._lock = threading.Lock()
         self.max_per_session = max_per_session
         self._last_reap = time.monotonic()
+        self._ended: dict[str, float] = {}  # signed-out session keys -> when
 
     def run(self, account: MailAccount, work: Callable[[ImapConnection], T]) -> T:
         """Call ``work`` with a connection of ``account``; retried once if the link dropped."""
@@ -243,10 +260,12 @@ class ImapPool:
             return result
         raise AssertionError("unreachable")
 
-    def close_session(self, key: str) -> None:
+    def close_session(self, key: str, *, signed_out: bool = True) -> None:
         """Log out every connection of a session (sign-out): the idle ones now, the ones in
         use as soon as their request returns them."""
         with self._lock:
+            if signed_out:  # late work for it (a background sync) is refused
+                self._ended[key] = time.monotonic()
             slots = [(k, s) for k, s in self._slots.items() if k.split("|")[0] == key]
         for pool_key, slot in slots:
             with slot.ready:
@@ -269,7 +288,7 @@ class ImapPool:
         with self._lock:
             keys = {k.split("|")[0] for k in self._slots}
         for key in keys:
-            self.close_session(key)
+            self.close_session(key, signed_out=False)
 
     def _slot(self, key: str) -> _Slot:
         with self._lock:
@@ -281,6 +300,8 @@ class ImapPool:
         stale: list[ImapConnection] = []
         with self._lock:
             slots = list(self._slots.items())
+            # A signed-out session's key is never used again once its requests are over.
+            self._ended = {k: t for k, t in self._ended.items() if now - t < max_idle}
         for key, slot in slots:
             with slot.ready:
                 keep = [c for c in slot.idle if now - c.last_used < max_idle]
@@ -300,6 +321,8 @@ class ImapPool:
         if time.monotonic() - self._last_reap > 60:
             self._last_reap = time.monotonic()
             self.reap()
+        if account.key in self._ended:
+            raise Unauthorized("You signed out; sign in again.")
         slot = self._slot(account.pool_key)
         with slot.ready:
             while not slot.idle and slot.count >= self.max_per_session:

@@ -186,18 +186,25 @@ def sync_progress(db: Session, *, owner: str, folder: str) -> tuple[int, int] | 
 
 
 def _still_current(conn: ImapConnection, state: MailFolderState, folder: str) -> bool:
-    """True when this connection has ``folder`` selected and a NOOP reports no change.
+    """True when this connection has ``folder`` selected and a NOOP reports no change."""
+    tag = begin_freshness_check(conn, state, folder)
+    return tag is not None and conn.noop_end(tag)
+
+
+def begin_freshness_check(conn: ImapConnection, state: MailFolderState, folder: str) -> Any:
+    """Send the NOOP that tells whether the cache of ``folder`` is still exact; None when
+    this connection cannot tell (``folder`` not selected on it, no CONDSTORE, first sync).
 
     A selected folder is kept current by the server: NOOP returns every change since the
     last command (RFC 9051 6.1.2), so an empty answer means the cache is still exact. This
-    is one cheap round trip; opening a large unselected folder (SELECT or STATUS) is not.
+    is one cheap round trip (and the caller may read the cache meanwhile); opening a large
+    unselected folder (SELECT or STATUS) is not. ``conn.noop_end(tag)`` reads the answer.
     """
     if not state.complete or not conn.condstore or state.highestmodseq is None:
-        return False
+        return None
     if conn.selected is None or conn.selected.name != folder:
-        return False
-    _text, responses = conn.client.noop()
-    return not responses
+        return None
+    return conn.noop_begin()
 
 
 def _unchanged(state: MailFolderState, selected: Selected) -> bool:
