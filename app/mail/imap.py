@@ -71,6 +71,12 @@ class ImapConnection:
     def __init__(self, account: MailAccount) -> None:
         self.account = account
         self.broken = False  # a command ran out of time mid-answer: never reuse this link
+        # The folder whose cache this connection's last work left exact (a sync, or a quiet
+        # NOOP). Any other command may swallow the server's change notices (imapclient drops
+        # untagged EXISTS/FETCH it did not ask for), so the pool clears it before each work
+        # and keeps the previous value in ``trusted_for`` for that work to read.
+        self.fresh_for: str | None = None
+        self.trusted_for: str | None = None
         self.client = account.endpoint.connect()
         try:
             self.client.login(account.email, account.password)
@@ -143,6 +149,8 @@ class ImapConnection:
         _text, responses = self.client._consume_until_tagged_response(tag, "NOOP")
         if responses:
             self.selected = None
+        else:
+            self.fresh_for = self.trusted_for
         return not responses
 
     def search_text(self, criteria: list[str], *, timeout: float) -> list[int]:
@@ -240,6 +248,7 @@ class ImapPool:
         """Call ``work`` with a connection of ``account``; retried once if the link dropped."""
         for attempt in (1, 2):
             conn = self._acquire(account)
+            conn.trusted_for, conn.fresh_for = conn.fresh_for, None
             try:
                 result = work(conn)
             except _DROPPED as exc:

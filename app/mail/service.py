@@ -172,23 +172,23 @@ def open_folder(
     (``listing.syncing`` tells how far it got).
     """
     wanted = PageRequest(page, sort, descending, filters, conversations)
-    state = folder_state(db, owner=account.email, folder=folder)
-    if state is not None and state.complete:
-        known = state
 
-        def read_if_fresh(conn: ImapConnection) -> MessagePage | None:
-            tag = begin_freshness_check(conn, known, folder)
-            if tag is None:
-                return None
-            try:
-                listing = read_page(db, state=known, wanted=wanted)
-            finally:
-                fresh = conn.noop_end(tag)  # always read: the answer must not stay queued
-            return listing if fresh else None
+    def read_if_fresh(conn: ImapConnection) -> MessagePage | None:
+        tag = begin_freshness_check(conn, folder)
+        if tag is None:
+            return None
+        listing = None
+        try:
+            state = folder_state(db, owner=account.email, folder=folder)
+            if state is not None and state.complete and state.highestmodseq is not None:
+                listing = read_page(db, state=state, wanted=wanted)
+        finally:
+            fresh = conn.noop_end(tag)  # always read: the answer must not stay queued
+        return listing if fresh else None
 
-        listing = POOL.run(account, read_if_fresh)
-        if listing is not None:
-            return listing
+    listing = POOL.run(account, read_if_fresh)
+    if listing is not None:
+        return listing
     state = refresh_folder(db, account=account, folder=folder, background=True)
     listing = read_page(db, state=state, wanted=wanted)
     if not state.complete:

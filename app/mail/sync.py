@@ -128,6 +128,8 @@ def _sync_held(
     state.complete = not pending
     state.synced_at = utcnow()
     db.flush()
+    if not pending:
+        conn.fresh_for = folder
     return state, pending
 
 
@@ -187,23 +189,26 @@ def sync_progress(db: Session, *, owner: str, folder: str) -> tuple[int, int] | 
 
 def _still_current(conn: ImapConnection, state: MailFolderState, folder: str) -> bool:
     """True when this connection has ``folder`` selected and a NOOP reports no change."""
-    tag = begin_freshness_check(conn, state, folder)
+    if not state.complete or state.highestmodseq is None:
+        return False
+    tag = begin_freshness_check(conn, folder)
     return tag is not None and conn.noop_end(tag)
 
 
-def begin_freshness_check(conn: ImapConnection, state: MailFolderState, folder: str) -> Any:
+def begin_freshness_check(conn: ImapConnection, folder: str) -> Any:
     """Send the NOOP that tells whether the cache of ``folder`` is still exact; None when
-    this connection cannot tell (``folder`` not selected on it, no CONDSTORE, first sync).
+    this connection cannot tell (``folder`` not selected on it, or no CONDSTORE).
 
     A selected folder is kept current by the server: NOOP returns every change since the
-    last command (RFC 9051 6.1.2), so an empty answer means the cache is still exact. This
-    is one cheap round trip (and the caller may read the cache meanwhile); opening a large
-    unselected folder (SELECT or STATUS) is not. ``conn.noop_end(tag)`` reads the answer.
+    last command (RFC 9051 6.1.2), so an empty answer means a cache that was exact is still
+    exact. This is one cheap round trip (the caller may read the cache meanwhile); opening a
+    large unselected folder (SELECT or STATUS) is not. ``conn.noop_end(tag)`` reads the
+    answer; the cache must have been complete and synced on this server state to trust it.
     """
-    if not state.complete or not conn.condstore or state.highestmodseq is None:
+    if not conn.condstore or conn.selected is None or conn.selected.name != folder:
         return None
-    if conn.selected is None or conn.selected.name != folder:
-        return None
+    if conn.trusted_for != folder:
+        return None  # other work ran on it since: a change notice may have been swallowed
     return conn.noop_begin()
 
 

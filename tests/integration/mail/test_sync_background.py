@@ -14,7 +14,7 @@ import time
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
-from app.mail import service
+from app.mail import reader, service
 from app.mail.imap import MailAccount
 from app.mail.sync import FIRST_BATCH
 from app.settings import Settings
@@ -89,3 +89,22 @@ def test_a_warm_open_sees_what_another_client_changed_meanwhile(
     assert [r.seen for r in after.rows] == [False, False, True]
     unread = service.open_folder(db, account=account, folder="INBOX", filters=("unread",))
     assert [r.subject for r in unread.rows] == ["m3", "m2"] and unread.total == 2
+
+
+def test_news_swallowed_by_other_work_on_the_connection_do_not_hide_new_mail(
+    db: Session, account: MailAccount, settings: Settings
+) -> None:
+    """Opening a message on the pooled connection consumes the server's EXISTS notice; the
+    next list must still show the mail that arrived (it selects again instead of trusting a
+    quiet NOOP)."""
+    deliver(settings, account.email, make_message(to=account.email, subject="old"))
+    assert [r.subject for r in service.open_folder(db, account=account, folder="INBOX").rows] == [
+        "old"
+    ]
+    db.commit()
+    deliver(settings, account.email, make_message(to=account.email, subject="new"))
+    time.sleep(0.5)
+    reader.open_message(db, account=account, folder="INBOX", uid=1)  # FETCH sees "* 2 EXISTS"
+    db.commit()
+    listing = service.open_folder(db, account=account, folder="INBOX")
+    assert [r.subject for r in listing.rows] == ["new", "old"]
