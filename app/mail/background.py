@@ -76,5 +76,8 @@ def _cache_rest(
                 if not lease.renew(db, holder=holder, done=done, total=total):
                     return  # lost (expired under a stalled server): another syncer took over
             sync.finish_first_sync(db, state_id=state_id)
+        except BaseException:
+            db.rollback()
+            raise
         finally:
             lease.release(db, holder=holder)

@@ -80,8 +80,7 @@ def renew(
 
 
 def release(db: Session, *, holder: str) -> None:
-    """Give the lease up (a failed sync's half-done writes are rolled back first). Commits."""
-    db.rollback()
+    """Give the lease up. Commits (a failed sync rolls its half-done writes back first)."""
     db.execute(delete(MailSyncLease).where(MailSyncLease.holder == holder))
     db.commit()
 

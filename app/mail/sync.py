@@ -86,6 +86,10 @@ def sync_folder(
         if outcome.pending:
             done = _cached_count(db, outcome.state)
             lease.renew(db, holder=holder, done=done, total=done + len(outcome.pending))
+    except BaseException:
+        db.rollback()
+        outcome.pending = []  # nobody continues a failed sync: give the lease up
+        raise
     finally:
         if not outcome.pending:
             lease.release(db, holder=holder)
