@@ -87,10 +87,12 @@ def test_live_streams_are_capped_per_user(live: tuple[str, Settings], mailbox: s
     base_url, _settings = live
     with httpx.Client(base_url=base_url, timeout=15) as http, ExitStack() as streams:
         sign_in(http, mailbox)
+        readers = []  # kept: a dropped line iterator closes its connection (httpcore)
         for _ in range(2):  # the cap in these settings
             stream = streams.enter_context(http.stream("GET", "/mail/-/events?folder=INBOX"))
             assert stream.status_code == 200
-            assert next(stream.iter_lines()).startswith("retry:")
+            readers.append(stream.iter_lines())
+            assert next(readers[-1]).startswith("retry:")
         with http.stream("GET", "/mail/-/events?folder=INBOX") as refused:
             assert refused.status_code == 429, f"streams open: {open_streams(mailbox)}"
             assert refused.headers["Retry-After"] == "60"
