@@ -116,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(ids_in_range)],
     )
     app.state.hamkar = state
+    state.sign_out_hooks.append(mail_views.end_session)
     for module in (
         health,
         auth_views,

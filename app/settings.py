@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     imap_port: int = 10143
     imap_tls: TlsMode = "starttls"
     imap_timeout: float = 10.0
+    imap_search_timeout: float = 120.0  # full-text SEARCH: the server may build its index first
+    mail_live_streams_per_user: int = 6  # open live-update streams (tabs) per user and process
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 10587
     smtp_tls: TlsMode = "starttls"

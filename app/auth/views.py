@@ -124,6 +124,8 @@ def logout(page: PageDep, request: Request) -> Response:
     if cookie:
         auth.sign_out(page.db, cookie=cookie)
         page.db.commit()
+    if page.signed_in is not None:
+        page.state.session_ended(page.signed_in.session.id)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

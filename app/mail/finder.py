@@ -131,7 +131,7 @@ def _body_matches(
 
         def work(conn: ImapConnection, folder: str = name) -> list[int]:
             conn.select(folder, readonly=True)
-            return [int(uid) for uid in conn.client.search(["TEXT", text], charset="UTF-8")]
+            return conn.search_text(["TEXT", text], timeout=account.search_timeout)
 
         try:
             uids = POOL.run(account, work)

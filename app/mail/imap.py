@@ -43,6 +43,9 @@ class MailAccount:
     email: str
     password: str = field(repr=False)
     endpoint: ImapEndpoint
+    # Full-text SEARCH may make the server build its index first (seconds on a big folder):
+    # it gets this much time instead of the endpoint's usual timeout.
+    search_timeout: float = 120.0
 
     @property
     def pool_key(self) -> str:
@@ -67,6 +70,13 @@ class ImapConnection:
 
     def __init__(self, account: MailAccount) -> None:
         self.account = account
+        self.broken = False  # a command ran out of time mid-answer: never reuse this link
+        # The folder whose cache this connection's last work left exact (a sync, or a quiet
+        # NOOP). Any other command may swallow the server's change notices (imapclient drops
+        # untagged EXISTS/FETCH it did not ask for), so the pool clears it before each work
+        # and keeps the previous value in ``trusted_for`` for that work to read.
+        self.fresh_for: str | None = None
+        self.trusted_for: str | None = None
         self.client = account.endpoint.connect()
         try:
             self.client.login(account.email, account.password)
@@ -125,8 +135,52 @@ class ImapConnection:
         typ, data = imap._untagged_response(typ, data, "FETCH")
         return parse_fetch_response(data, self.client.normalise_times, True), vanished
 
+    def noop_begin(self) -> Any:
+        """Send NOOP without waiting for its answer (``noop_end`` reads it), so the caller can
+        do other work during the round trip. Nothing else may be sent in between."""
+        return self.client._imap._command("NOOP")
+
+    def noop_end(self, tag: Any) -> bool:
+        """Read the answer of ``noop_begin``; True when the server reported no change.
+
+        The changes it reports are consumed: the selection is forgotten, so the next sync on
+        this connection selects the folder again rather than trust a quiet NOOP.
+        """
+        _text, responses = self.client._consume_until_tagged_response(tag, "NOOP")
+        if responses:
+            self.selected = None
+        else:
+            self.fresh_for = self.trusted_for
+        return not responses
+
+    def search_text(self, criteria: list[str], *, timeout: float) -> list[int]:
+        """UID SEARCH (UTF-8) that may wait ``timeout`` seconds, longer than usual commands.
+
+        A first body search makes the server index the folder. When even ``timeout`` runs
+        out, the answer is still on its way, so the connection is marked broken (the pool
+        drops it) and ``Unavailable`` says to try again later.
+        """
+        sock = self.client._imap.sock
+        usual = sock.gettimeout()
+        sock.settimeout(timeout)
+        try:
+            return [int(uid) for uid in self.client.search(criteria, charset="UTF-8")]
+        except TimeoutError as exc:
+            self.broken = True
+            raise Unavailable(
+                "The mail server needs longer to search the text of this folder (it is still "
+                "indexing it). Please try again in a minute."
+            ) from exc
+        finally:
+            if not self.broken:
+                sock.settimeout(usual)
+
     def close(self) -> None:
-        """Log out; a dead connection is shut down quietly."""
+        """Log out; a dead (or broken) connection is shut down quietly."""
+        if self.broken:  # an answer is still coming: LOGOUT would wait behind it
+            with contextlib.suppress(OSError):
+                self.client.shutdown()
+            return
         try:
             self.client.logout()
         except (*_DROPPED, IMAPClientError):
@@ -177,6 +231,7 @@ class _Slot:
         self.idle: list[ImapConnection] = []
         self.count = 0
         self.ready = threading.Condition()
+        self.ended = False  # the session signed out: connections in use close when returned
 
 
 class ImapPool:
@@ -187,11 +242,13 @@ class ImapPool:
         self._lock = threading.Lock()
         self.max_per_session = max_per_session
         self._last_reap = time.monotonic()
+        self._ended: dict[str, float] = {}  # signed-out session keys -> when
 
     def run(self, account: MailAccount, work: Callable[[ImapConnection], T]) -> T:
         """Call ``work`` with a connection of ``account``; retried once if the link dropped."""
         for attempt in (1, 2):
             conn = self._acquire(account)
+            conn.trusted_for, conn.fresh_for = conn.fresh_for, None
             try:
                 result = work(conn)
             except _DROPPED as exc:
@@ -200,7 +257,10 @@ class ImapPool:
                     raise Unavailable("The mail server cannot be reached right now.") from exc
                 continue
             except (DomainError, IMAPClientError):
-                self._release(account.pool_key, conn)  # a refusal (NO/BAD) leaves the link usable
+                if conn.broken:
+                    self._discard(account.pool_key, conn)
+                else:
+                    self._release(account.pool_key, conn)  # a refusal (NO/BAD) leaves it usable
                 raise
             except BaseException:
                 self._discard(account.pool_key, conn)  # a half-read response would poison it
@@ -209,22 +269,35 @@ class ImapPool:
             return result
         raise AssertionError("unreachable")
 
-    def close_session(self, key: str) -> None:
-        """Log out every idle connection of a session (sign-out)."""
+    def close_session(self, key: str, *, signed_out: bool = True) -> None:
+        """Log out every connection of a session (sign-out): the idle ones now, the ones in
+        use as soon as their request returns them."""
         with self._lock:
-            slots = [self._slots.pop(k) for k in list(self._slots) if k.split("|")[0] == key]
-        for slot in slots:
+            if signed_out:  # late work for it (a background sync) is refused
+                self._ended[key] = time.monotonic()
+            slots = [(k, s) for k, s in self._slots.items() if k.split("|")[0] == key]
+        for pool_key, slot in slots:
             with slot.ready:
                 idle, slot.idle = slot.idle, []
+                slot.count -= len(idle)
+                slot.ended = True
+                self._forget_if_empty(pool_key, slot)
             for conn in idle:
                 conn.close()
+
+    def _forget_if_empty(self, key: str, slot: _Slot) -> None:
+        # Called with slot.ready held.
+        if slot.count <= 0:
+            with self._lock:
+                if self._slots.get(key) is slot:
+                    del self._slots[key]
 
     def close_all(self) -> None:
         """Log out every idle connection (app shutdown)."""
         with self._lock:
             keys = {k.split("|")[0] for k in self._slots}
         for key in keys:
-            self.close_session(key)
+            self.close_session(key, signed_out=False)
 
     def _slot(self, key: str) -> _Slot:
         with self._lock:
@@ -236,6 +309,8 @@ class ImapPool:
         stale: list[ImapConnection] = []
         with self._lock:
             slots = list(self._slots.items())
+            # A signed-out session's key is never used again once its requests are over.
+            self._ended = {k: t for k, t in self._ended.items() if now - t < max_idle}
         for key, slot in slots:
             with slot.ready:
                 keep = [c for c in slot.idle if now - c.last_used < max_idle]
@@ -255,6 +330,8 @@ class ImapPool:
         if time.monotonic() - self._last_reap > 60:
             self._last_reap = time.monotonic()
             self.reap()
+        if account.key in self._ended:
+            raise Unauthorized("You signed out; sign in again.")
         slot = self._slot(account.pool_key)
         with slot.ready:
             while not slot.idle and slot.count >= self.max_per_session:
@@ -294,8 +371,11 @@ class ImapPool:
         conn.last_used = time.monotonic()
         slot = self._slot(key)
         with slot.ready:
-            slot.idle.append(conn)
-            slot.ready.notify()
+            if not slot.ended:
+                slot.idle.append(conn)
+                slot.ready.notify()
+                return
+        self._discard(key, conn)
 
     def _discard(self, key: str, conn: ImapConnection) -> None:
         conn.close()
@@ -303,6 +383,8 @@ class ImapPool:
         with slot.ready:
             slot.count -= 1
             slot.ready.notify()
+            if slot.ended:
+                self._forget_if_empty(key, slot)
 
 
 POOL = ImapPool()

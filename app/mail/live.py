@@ -9,6 +9,7 @@ without IDLE are polled with NOOP instead.
 
 from __future__ import annotations
 
+import threading
 import time
 
 from imapclient.exceptions import IMAPClientError
@@ -56,3 +57,51 @@ def _is_change(response: object) -> bool:
         return False
     kinds = {b"EXISTS", b"EXPUNGE", b"FETCH", b"VANISHED"}
     return any(isinstance(part, bytes) and part.upper() in kinds for part in response[:2])
+
+
+class LiveStream:
+    """One admitted live stream: whose it is, and a flag that asks it to end."""
+
+    def __init__(self, email: str, session: str) -> None:
+        self.email = email
+        self.session = session
+        self.ended = threading.Event()
+
+
+class LiveStreams:
+    """The live streams open in this process, at most ``per_user`` per user.
+
+    Each stream holds an IMAP connection in IDLE and a worker thread, so one person with
+    many tabs (or a script) must not exhaust either: ``admit`` refuses a stream beyond the
+    cap (the page answers 429). ``end_session`` asks a signed-out session's streams to stop.
+    """
+
+    def __init__(self) -> None:
+        self._open: list[LiveStream] = []
+        self._lock = threading.Lock()
+
+    def admit(self, *, email: str, session: str, per_user: int) -> LiveStream | None:
+        """A new stream of ``email``, or None when that user already has ``per_user``."""
+        with self._lock:
+            if sum(1 for s in self._open if s.email == email) >= per_user:
+                return None
+            stream = LiveStream(email, session)
+            self._open.append(stream)
+            return stream
+
+    def leave(self, stream: LiveStream) -> None:
+        """Forget a stream that ended."""
+        with self._lock:
+            if stream in self._open:
+                self._open.remove(stream)
+
+    def end_session(self, session: str) -> None:
+        """Ask every stream of a signed-out session to end."""
+        with self._lock:
+            for stream in self._open:
+                if stream.session == session:
+                    stream.ended.set()
+
+
+STREAMS = LiveStreams()
+"""The process-wide registry used by the events page."""

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime, utcnow
@@ -29,7 +39,28 @@ class MailFolderState(Base):
     complete: Mapped[bool] = mapped_column(Boolean, default=False)  # first sync finished
     # Messages cached, counted once after each change (a COUNT over a huge folder is not free).
     message_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    unread_count: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the same, unseen
     synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class MailSyncLease(Base):
+    """Who is syncing one folder of one owner now, and how far a first sync has got.
+
+    A lease held in the database (not a lock in memory), so two app processes never sync the
+    same folder at once, on SQLite and PostgreSQL alike. It expires at ``expires_at`` unless
+    its holder renews it, so a crashed process does not block the folder for long.
+    """
+
+    __tablename__ = "mail_sync_lease"
+    __table_args__ = (Index("ix_mail_sync_lease_owner_folder", "owner", "folder", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner: Mapped[str] = mapped_column(String(320))
+    folder: Mapped[str] = mapped_column(String(1000))
+    holder: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    done: Mapped[int] = mapped_column(Integer, default=0)  # envelopes cached so far
+    total: Mapped[int] = mapped_column(Integer, default=0)  # messages on the server
 
 
 class MailEnvelope(Base):
@@ -45,6 +76,19 @@ class MailEnvelope(Base):
         Index("ix_mail_envelope_folder_sender", "folder_id", "sender_sort", "uid"),
         Index("ix_mail_envelope_folder_subject", "folder_id", "subject_sort", "uid"),
         Index("ix_mail_envelope_folder_thread", "folder_id", "thread_root"),
+        # The unread filter: only unseen rows, in list order, so its page reads a short index
+        # instead of the whole folder. The predicate is spelled as the query spells it
+        # (``seen IS 0`` / ``seen IS false``) so SQLite's planner recognises it, and ``seen``
+        # is in the index so the scan never visits the table.
+        Index(
+            "ix_mail_envelope_folder_unread",
+            "folder_id",
+            "date",
+            "uid",
+            "seen",
+            sqlite_where=text("seen IS 0"),
+            postgresql_where=text("seen IS false"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,29 +8,34 @@ bulk actions in ``actions.py``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from imapclient.exceptions import IMAPClientError
-from sqlalchemy import ColumnElement, and_, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth.imap_login import ImapEndpoint
-from app.errors import NotFound
+from app.errors import NotFound, Unavailable
+from app.mail.background import continue_in_background
 from app.mail.imap import POOL, ImapConnection, MailAccount
+from app.mail.listing import FILTERS as FILTERS
+from app.mail.listing import PAGE_SIZE as PAGE_SIZE
+from app.mail.listing import SORT_COLUMNS as SORT_COLUMNS
+from app.mail.listing import MessagePage as MessagePage
+from app.mail.listing import PageRequest, read_page
+from app.mail.listing import SortKey as SortKey
+from app.mail.listing import SyncProgress as SyncProgress
 from app.mail.models import MailEnvelope, MailFolderState, MailTrustedSender
 from app.mail.search import query_terms
-from app.mail.sync import sync_folder
+from app.mail.sync import (
+    FIRST_BATCH,
+    SyncOutcome,
+    begin_freshness_check,
+    folder_state,
+    sync_folder,
+)
+from app.mail.sync import sync_progress as first_sync_progress
 from app.settings import Settings
 
-PAGE_SIZE = 50
-SortKey = Literal["date", "sender", "subject", "size"]
-SORT_COLUMNS = {
-    "date": MailEnvelope.date,
-    "sender": MailEnvelope.sender_sort,
-    "subject": MailEnvelope.subject_sort,
-    "size": MailEnvelope.size,
-}
-FILTERS = ("unread", "flagged", "attachments")
 # The special-use roles (RFC 6154) in the order a reader expects them.
 ROLE_ORDER = ("inbox", "drafts", "sent", "archive", "junk", "trash")
 _ROLE_FLAGS = {
@@ -46,7 +51,11 @@ SHARED_PREFIX = "shared/"
 def mail_account(*, settings: Settings, key: str, email: str, password: str) -> MailAccount:
     """The IMAP identity of a signed-in session."""
     return MailAccount(
-        key=key, email=email, password=password, endpoint=ImapEndpoint.from_settings(settings)
+        key=key,
+        email=email,
+        password=password,
+        endpoint=ImapEndpoint.from_settings(settings),
+        search_timeout=settings.imap_search_timeout,
     )
 
 
@@ -182,26 +191,6 @@ def _add_quota(conn: ImapConnection, tree: FolderTree) -> None:
             tree.quota_used_kb, tree.quota_limit_kb = int(quota.usage), int(quota.limit)
 
 
-@dataclass
-class MessagePage:
-    """One page of a folder's message list."""
-
-    folder: str
-    rows: list[MailEnvelope]
-    total: int
-    page: int
-    sort: SortKey
-    descending: bool
-    filters: tuple[str, ...]
-    conversations: bool = False
-    thread_sizes: dict[str, int] | None = None
-
-    @property
-    def pages(self) -> int:
-        """How many pages the list has (at least one)."""
-        return max(1, -(-self.total // PAGE_SIZE))
-
-
 def open_folder(
     db: Session,
     *,
@@ -213,80 +202,37 @@ def open_folder(
     filters: tuple[str, ...] = (),
     conversations: bool = False,
 ) -> MessagePage:
-    """Bring the folder's cache up to date with the server, then read one page of it.
+    """One page of the folder, its cache checked with the server (and synced if needed).
 
-    With ``conversations`` each row stands for a conversation (its newest message) and
-    the list is ordered by the conversations' latest activity.
+    When the folder's cache is complete and a pooled connection has it selected, the NOOP
+    that checks freshness is sent first and the page is read from the cache while the server
+    answers; only when the server reports a change is the folder synced and the page read
+    again. A never-synced folder shows its newest page while the rest syncs in the background
+    (``listing.syncing`` tells how far it got).
     """
-    state = refresh_folder(db, account=account, folder=folder)
-    # ``state`` was looked up by owner, so its id already scopes the rows to this user; a
-    # second test on the owner column would turn index-only scans into row lookups.
-    conditions = [MailEnvelope.folder_id == state.id]
-    conditions += [_FILTER_CONDITIONS[f] for f in filters if f in _FILTER_CONDITIONS]
-    where = and_(*conditions)
-    if conversations:
-        return _conversation_page(db, folder, where, page, filters)
-    if filters or state.message_count is None:
-        total = db.scalar(select(func.count()).select_from(MailEnvelope).where(where)) or 0
-        if not filters:
-            state.message_count = total
-    else:
-        total = state.message_count
-    page = max(1, min(page, max(1, -(-total // PAGE_SIZE))))
-    column = SORT_COLUMNS[sort]
-    order = (column.desc(), MailEnvelope.uid.desc()) if descending else (column, MailEnvelope.uid)
-    # Two steps: the page's UIDs from the covering sort index (deep offsets stay cheap),
-    # then only those rows.
-    uids = db.scalars(
-        select(MailEnvelope.uid)
-        .where(where)
-        .order_by(*order)
-        .offset((page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE)
-    ).all()
-    by_uid = {
-        row.uid: row
-        for row in db.scalars(
-            select(MailEnvelope).where(
-                MailEnvelope.folder_id == state.id, MailEnvelope.uid.in_(list(uids))
-            )
-        )
-    }
-    rows = [by_uid[uid] for uid in uids if uid in by_uid]
-    return MessagePage(folder, rows, total, page, sort, descending, filters)
+    wanted = PageRequest(page, sort, descending, filters, conversations)
 
+    def read_if_fresh(conn: ImapConnection) -> MessagePage | None:
+        tag = begin_freshness_check(conn, folder)
+        if tag is None:
+            return None
+        listing = None
+        try:
+            state = folder_state(db, owner=account.email, folder=folder)
+            if state is not None and state.complete and state.highestmodseq is not None:
+                listing = read_page(db, state=state, wanted=wanted)
+        finally:
+            fresh = conn.noop_end(tag)  # always read: the answer must not stay queued
+        return listing if fresh else None
 
-def _conversation_page(
-    db: Session, folder: str, where: ColumnElement[bool], page: int, filters: tuple[str, ...]
-) -> MessagePage:
-    threads = (
-        select(
-            MailEnvelope.thread_root.label("root"),
-            func.max(MailEnvelope.uid).label("newest"),
-            func.max(MailEnvelope.date).label("latest"),
-            func.count().label("size"),
-        )
-        .where(where)
-        .group_by(MailEnvelope.thread_root)
-        .subquery()
-    )
-    total = db.scalar(select(func.count()).select_from(threads)) or 0
-    page = max(1, min(page, max(1, -(-total // PAGE_SIZE))))
-    picked = db.execute(
-        select(threads.c.root, threads.c.newest, threads.c.size)
-        .order_by(threads.c.latest.desc(), threads.c.newest.desc())
-        .offset((page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE)
-    ).all()
-    by_uid = {
-        row.uid: row
-        for row in db.scalars(
-            select(MailEnvelope).where(where, MailEnvelope.uid.in_([p.newest for p in picked]))
-        )
-    }
-    rows = [by_uid[p.newest] for p in picked if p.newest in by_uid]
-    sizes = {p.root: int(p.size) for p in picked}
-    return MessagePage(folder, rows, total, page, "date", True, filters, True, sizes)
+    listing = POOL.run(account, read_if_fresh)
+    if listing is not None:
+        return listing
+    state = refresh_folder(db, account=account, folder=folder, background=True)
+    listing = read_page(db, state=state, wanted=wanted)
+    if not state.complete:
+        listing.syncing = sync_progress(db, account=account, folder=folder)
+    return listing
 
 
 def conversation(
@@ -307,23 +253,46 @@ def conversation(
     )
 
 
-_FILTER_CONDITIONS: dict[str, ColumnElement[bool]] = {
-    "unread": MailEnvelope.seen.is_(False),
-    "flagged": MailEnvelope.flagged.is_(True),
-    "attachments": MailEnvelope.has_attachment.is_(True),
-}
+def refresh_folder(
+    db: Session, *, account: MailAccount, folder: str, background: bool = False
+) -> MailFolderState:
+    """Sync the folder's cache with the server; ``NotFound`` when the folder does not exist.
 
+    With ``background``, a first sync of a large folder caches the newest envelopes, then
+    returns while a background thread caches the rest (``sync_progress`` tells how far).
+    Commits: the cache is shared with other requests and processes (see ``sync.py``).
+    """
 
-def refresh_folder(db: Session, *, account: MailAccount, folder: str) -> MailFolderState:
-    """Sync the folder's cache with the server; ``NotFound`` when the folder does not exist."""
-
-    def work(conn: ImapConnection) -> MailFolderState:
+    def work(conn: ImapConnection) -> SyncOutcome:
         try:
-            return sync_folder(db, conn=conn, owner=account.email, folder=folder)
+            return sync_folder(
+                db,
+                conn=conn,
+                owner=account.email,
+                folder=folder,
+                first_batch=FIRST_BATCH if background else None,
+            )
         except IMAPClientError as exc:
             raise NotFound("There is no folder called %(folder)s.", folder=folder) from exc
 
-    return POOL.run(account, work)
+    outcome = POOL.run(account, work)
+    if outcome.state is None:
+        raise Unavailable("This folder is being synchronised; please try again.")
+    if outcome.pending:
+        continue_in_background(
+            account=account,
+            sessions=sessionmaker(bind=db.get_bind(), expire_on_commit=False),
+            state_id=outcome.state.id,
+            holder=outcome.holder,
+            uids=outcome.pending,
+        )
+    return outcome.state
+
+
+def sync_progress(db: Session, *, account: MailAccount, folder: str) -> SyncProgress | None:
+    """The progress of ``folder``'s first sync, None when it is not running (or done)."""
+    found = first_sync_progress(db, owner=account.email, folder=folder)
+    return SyncProgress(*found) if found else None
 
 
 @dataclass
@@ -369,7 +338,7 @@ def body_search(
 
     def work(conn: ImapConnection) -> list[int]:
         conn.select(folder, readonly=True)
-        return list(conn.client.search(["TEXT", text], charset="UTF-8"))
+        return conn.search_text(["TEXT", text], timeout=account.search_timeout)
 
     uids = sorted(POOL.run(account, work), reverse=True)[: limit * 4]
     if not uids:

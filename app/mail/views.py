@@ -74,6 +74,12 @@ def mail_url(folder: str, uid: int | None = None) -> str:
     return f"{path}/{uid}" if uid is not None else path
 
 
+def end_session(session_id: str) -> None:
+    """Sign-out: log out the session's pooled IMAP connections and end its live streams."""
+    service.sign_out(key=session_id)
+    live.STREAMS.end_session(session_id)
+
+
 def account_of(page: Page) -> MailAccount:
     """The IMAP identity of the signed-in session."""
     signed_in = page.signed_in
@@ -124,11 +130,18 @@ def search(
         flagged=bool(flagged),
         page=page_number,
     )
-    found = finder.search(page.db, account=account, criteria=criteria)
+    notice, status = "", 200
+    try:
+        found = finder.search(page.db, account=account, criteria=criteria)
+    except DomainError as exc:  # e.g. the server still indexing a folder for text search
+        page.db.rollback()
+        found = finder.SearchPage(hits=[], page=criteria.page, more=False)
+        notice, status = page._(exc.message, **exc.params), exc.status_code
     query = page.request.url.query
     return _render(
         page,
         "mail/page.html",
+        status_code=status,
         tree=tree,
         hits=found.hits,
         found=found,
@@ -137,6 +150,8 @@ def search(
         body_search=bool(body),
         current=criteria.folder or "INBOX",
         page_query=re.sub(r"(^|&)page=\d+", "", query).lstrip("&"),
+        notice=notice,
+        notice_kind="error",
     )
 
 
@@ -299,28 +314,59 @@ async def live_events(
     """Server-Sent Events for one folder: ``changed`` when mail arrives, flags change or
     messages go away, ``unread`` with the inbox's unread count (fed by IMAP IDLE)."""
     account = account_of(page)
+    ticket = live.STREAMS.admit(
+        email=account.email,
+        session=account.key,
+        per_user=page.state.settings.mail_live_streams_per_user,
+    )
+    if ticket is None:
+        # EventSource does not retry after an error status: the extra tab just stays static.
+        message = page._("Too many live mail views are open; close another tab and reload.")
+        return Response(message, status_code=429, headers={"Retry-After": "60"})
 
     async def run(fn: Callable[..., Any], *args: Any) -> Any:
         # Each stream parks a thread in IDLE: a limiter of its own keeps them from starving
         # the worker threads every other request needs.
         return await anyio.to_thread.run_sync(fn, *args, limiter=LIVE_STREAMS)
 
-    watcher = await run(live.FolderWatcher, account, folder)
+    try:
+        watcher = await run(live.FolderWatcher, account, folder)
+    except BaseException:
+        live.STREAMS.leave(ticket)
+        raise
 
     async def stream() -> AsyncIterator[str]:
         try:
             yield f"retry: 5000\nevent: unread\ndata: {await run(watcher.unread)}\n\n"
-            while not await request.is_disconnected():
+            while not ticket.ended.is_set() and not await request.is_disconnected():
                 if await run(watcher.wait, LIVE_WAIT_SECONDS):
                     unread = await run(watcher.unread)
                     yield f"event: changed\ndata: {unread}\n\nevent: unread\ndata: {unread}\n\n"
                 else:
                     yield ": still here\n\n"
         finally:
+            live.STREAMS.leave(ticket)
             await run(watcher.close)
 
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
+
+
+@router.get("/mail/-/sync-progress")
+def sync_progress(page: UserPageDep, folder: Annotated[str, Query(max_length=1000)]) -> Response:
+    """How far the first sync of ``folder`` got (polled by htmx); once it is done, htmx is
+    told to reload the page, which then lists the whole folder."""
+    progress = service.sync_progress(page.db, account=account_of(page), folder=folder)
+    headers = {"Cache-Control": "no-store"}
+    if progress is None:
+        headers["HX-Refresh"] = "true"
+    return page.render(
+        "mail/_sync_progress.html",
+        headers=headers,
+        progress=progress,
+        progress_folder=folder,
+        mail_url=mail_url,
+    )
 
 
 @router.get("/mail/-/body")

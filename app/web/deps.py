@@ -149,6 +149,7 @@ def _resolve_user(
     if account is None or not account.enabled:
         auth.sign_out(db, cookie=cookie)
         db.commit()  # the page may still fail (login required); the session must stay gone
+        state.session_ended(signed_in.session.id)
         return None, None, None
     return signed_in, account, directory.get_preferences(db, account_id=account.id)
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from jinja2 import Environment
@@ -24,6 +25,14 @@ class AppState:
     secret: bytes
     templates: Environment
     credentials: CredentialCache
+    # Called with the session id when a session signs out, so the domains above auth can
+    # let go of what they hold for it (the mail domain's pooled IMAP connections).
+    sign_out_hooks: list[Callable[[str], None]] = field(default_factory=list)
+
+    def session_ended(self, session_id: str) -> None:
+        """Tell every registered domain that ``session_id`` signed out."""
+        for hook in self.sign_out_hooks:
+            hook(session_id)
 
 
 def load_secret(settings: Settings) -> bytes:
