@@ -1,7 +1,7 @@
 """mail sync lease: one syncer per owner and folder across app processes
 
 Revision ID: 0410
-Revises: 0401
+Revises: 0710
 Create Date: 2026-11-27 21:30:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import app.db
 
 revision: str = "0410"
-down_revision: str | None = "0401"
+down_revision: str | None = "0710"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

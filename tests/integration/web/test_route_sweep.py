@@ -155,6 +155,7 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ("GET", "/files/members"): Spec(USER),
     ("POST", "/files/members"): Spec(USER),
     ("GET", "/mail/-/print"): Spec(USER),
+    ("GET", "/mail/-/sync-progress"): Spec(USER),
     ("GET", "/mail/-/receipt"): Spec(USER),
     ("POST", "/mail/-/receipt"): Spec(USER),
     ("GET", "/mail/-/replying"): Spec(USER),
