@@ -16,6 +16,7 @@ from app.admin import views_org as admin_org_views
 from app.auth import views as auth_views
 from app.auth.basic import CredentialCache
 from app.calendar import views as calendar_views
+from app.calendar.horizon import run_horizon_worker
 from app.contacts import views as contacts_views
 from app.dav.app import (
     WELL_KNOWN_METHODS,
@@ -51,17 +52,19 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Background work for the app's lifetime: the outbox worker."""
+    """Background work for the app's lifetime: the outbox worker and the calendar horizon."""
     state: AppState = app.state.hamkar
-    worker = None
+    workers = [asyncio.create_task(run_horizon_worker(state.sessions))]
     if state.settings.outbox_worker:
-        worker = asyncio.create_task(
-            run_outbox_worker(state.sessions, settings=state.settings, secret=state.secret)
+        workers.append(
+            asyncio.create_task(
+                run_outbox_worker(state.sessions, settings=state.settings, secret=state.secret)
+            )
         )
     try:
         yield
     finally:
-        if worker is not None:
+        for worker in workers:
             worker.cancel()
             with suppress(asyncio.CancelledError):
                 await worker

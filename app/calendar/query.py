@@ -15,10 +15,12 @@ import recurring_ical_events
 from sqlalchemy import and_, or_, select, union
 from sqlalchemy.orm import Session
 
-from app.calendar.ical import LONG_SPAN, parse_calendar, to_utc
+from app.calendar.horizon import extend_indexes
+from app.calendar.ical import INDEX_HORIZON, LONG_SPAN, parse_calendar, to_utc
 from app.calendar.models import Calendar, CalendarObject, CalendarOccurrence
 from app.calendar.service import STORED_COLUMNS, StoredObject, floating_zone, stored_objects
 from app.davsync import text_matches
+from app.db import utcnow
 
 BEGINNING = datetime(1900, 1, 1, tzinfo=UTC)
 END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)
@@ -126,13 +128,18 @@ def objects_in_range(
         query = query.where(CalendarObject.component == component)
     found = []
     zone = floating_zone(calendar)
+    reachable = min(high, utcnow() + INDEX_HORIZON)
+    stale = []
     for obj in stored_objects(db, query.order_by(CalendarObject.name)):
-        if (
-            obj.id in indexed
-            or obj.first_start is None
-            or _occurs_in(parse_calendar(obj.ical), obj.component, time_range, zone)
-        ):
+        if obj.id in indexed or obj.first_start is None:
             found.append(obj)
+            continue
+        if obj.indexed_until is not None and obj.indexed_until < reachable:
+            stale.append(obj.id)  # its index fell behind the rolling horizon
+        if _occurs_in(parse_calendar(obj.ical), obj.component, time_range, zone):
+            found.append(obj)
+    if stale:  # answered by expansion this time; indexed for the next queries
+        extend_indexes(db, object_ids=stale, until=high)
     return found
 
 

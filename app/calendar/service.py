@@ -212,8 +212,13 @@ def _touch(db: Session, calendar: Calendar) -> int:
 
 def floating_zone(calendar: Calendar) -> tzinfo:
     """The zone for floating times: the calendar's time zone if it names a known one."""
-    if calendar.timezone:
-        match = re.search(r"^TZID:(.+?)\s*$", calendar.timezone, re.MULTILINE)
+    return zone_of(calendar.timezone)
+
+
+def zone_of(timezone: str) -> tzinfo:
+    """The zone a calendar-timezone VTIMEZONE names, if known, else UTC."""
+    if timezone:
+        match = re.search(r"^TZID:(.+?)\s*$", timezone, re.MULTILINE)
         if match:
             try:
                 return ZoneInfo(match.group(1))

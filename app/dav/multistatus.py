@@ -23,6 +23,7 @@ Extra = Callable[[r.Resource, str], str | None]
 _STATUS = {
     code: f"<d:status>HTTP/1.1 {code} {text}</d:status>" for code, text in STATUS_TEXT.items()
 }
+STATUS_OK = _STATUS[200]
 
 
 def status_line(code: int) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from app.calendar import query as calendar_query_service
 from app.calendar import service as calendars
@@ -14,7 +14,16 @@ from app.dav import filters, xml
 from app.dav import properties as props
 from app.dav import resources as r
 from app.dav.errors import DavError
-from app.dav.multistatus import Extra, multistatus, propstat, propstat_response, status_response
+from app.dav.multistatus import (
+    STATUS_OK as _STATUS_OK,
+)
+from app.dav.multistatus import (
+    Extra,
+    multistatus,
+    propstat,
+    propstat_response,
+    status_response,
+)
 from app.dav.xml import CALDAV, CARDDAV, DAV, Element, el, tag
 from app.errors import DomainError
 
@@ -36,9 +45,63 @@ def _answer(responses: list[str | Element], sync_token: str | None = None) -> tu
     return XML_TYPE, multistatus(responses, sync_token)
 
 
+# Where plain and shaped calendar-data meet. A request for CALDAV:calendar-data with no
+# children and the default type (RFC 4791 9.6: the whole object, text/calendar 2.0) is the
+# common case: _plain_responses writes the stored text straight from the rows. Anything else
+# (expand, comp/prop selection, limit-recurrence-set, another version) goes through
+# _calendar_data_extra, one item at a time.
+_ETAG, _DATA = tag(DAV, "getetag"), tag(CALDAV, "calendar-data")
+
+
+def _calendar_data_request(root: Element) -> Element | None:
+    """The CALDAV:calendar-data element of a report's DAV:prop, if asked."""
+    return xml.child(xml.child(root, tag(DAV, "prop")), _DATA)
+
+
+def _is_plain(request: Element | None) -> bool:
+    """Whether calendar-data is absent or asks for the stored object as it is."""
+    if request is None:
+        return True
+    return (
+        not xml.children(request)
+        and request.get("content-type", "text/calendar").strip().lower() == "text/calendar"
+        and request.get("version", "2.0").strip() == "2.0"
+    )
+
+
+def _plain_responses(
+    root: Element, items: list[r.CalendarItem], names: list[str] | None, names_only: bool
+) -> list[str | Element] | None:
+    """The responses for existing calendar items when only DAV:getetag and a plain
+    CALDAV:calendar-data are asked, written from the stored columns without going through
+    the property registry (a month REPORT returns thousands); ``None`` otherwise."""
+    if names is None or names_only or not names or any(n not in (_ETAG, _DATA) for n in names):
+        return None
+    if not _is_plain(_calendar_data_request(root)):
+        return None
+    escape, status = xml.escape, _STATUS_OK
+    # Entity tags are our own quoted hex digests and hrefs are percent-encoded: neither
+    # needs XML escaping; calendar text does.
+    responses: list[str | Element] = []
+    for item in items:
+        obj = item.obj
+        assert obj is not None
+        found = "".join(
+            f"<d:getetag>{obj.etag}</d:getetag>"
+            if name == _ETAG
+            else f"<c:calendar-data>{escape(obj.ical)}</c:calendar-data>"
+            for name in names
+        )
+        responses.append(
+            f"<d:response><d:href>{item.collection.href}{quote(item.name, safe='@+')}</d:href>"
+            f"<d:propstat><d:prop>{found}</d:prop>{status}</d:propstat></d:response>"
+        )
+    return responses
+
+
 def _calendar_data_extra(root: Element, ctx: props.Context) -> Extra:
     """Fills CALDAV:calendar-data, expanded when asked (RFC 4791 9.6)."""
-    request = xml.child(xml.child(root, tag(DAV, "prop")), tag(CALDAV, "calendar-data"))
+    request = _calendar_data_request(root)
     expand = xml.child(request, tag(CALDAV, "expand"))
     time_range = filters.time_range(expand) if expand is not None else None
 
@@ -75,7 +138,7 @@ def calendar_query(ctx: props.Context, res: r.Resource, root: Element) -> tuple[
         objects = calendar_query_service.query(
             ctx.db, calendar=res.access.calendar, comp_filter=comp_filter
         )
-        items: list[r.Resource] = [r.CalendarItem(res, o.name, o) for o in objects]
+        items = [r.CalendarItem(res, o.name, o) for o in objects]
     elif isinstance(res, r.CalendarItem) and res.obj is not None:
         matching = calendar_query_service.query(
             ctx.db, calendar=res.collection.access.calendar, comp_filter=comp_filter
@@ -83,6 +146,9 @@ def calendar_query(ctx: props.Context, res: r.Resource, root: Element) -> tuple[
         items = [res] if any(o.id == res.obj.id for o in matching) else []
     else:
         raise DavError(403, "calendar-query works on calendars", precondition="supported-report")
+    plain = _plain_responses(root, items, names, names_only)
+    if plain is not None:
+        return _answer(plain)
     return _answer(
         [propstat_response(ctx, i, names, names_only=names_only, extra=extra) for i in items]
     )
@@ -116,6 +182,14 @@ def _multiget(
         item = items.get((key, name)) if key is not None else None
         if item is None or not isinstance(item, kinds):
             responses.append(status_response(target, 404))
+            continue
+        plain = (
+            _plain_responses(root, [item], names, names_only)
+            if isinstance(item, r.CalendarItem)
+            else None
+        )
+        if plain is not None:
+            responses += plain
         else:
             responses.append(
                 propstat_response(ctx, item, names, names_only=names_only, extra=extra)
@@ -233,10 +307,21 @@ def sync_collection(ctx: props.Context, res: r.Resource, root: Element) -> tuple
             else res.book.revision
         )
         extra = _calendar_data_extra(root, ctx) if key == "cal" else _address_data_extra
-        responses = [
-            propstat_response(ctx, m, names, names_only=names_only, extra=extra)
-            for m in r.members(ctx.db, res, with_data=_wants_data(names))
-        ]
+        found = r.members(ctx.db, res, with_data=_wants_data(names))
+        plain = (
+            _plain_responses(
+                root, [m for m in found if isinstance(m, r.CalendarItem)], names, names_only
+            )
+            if key == "cal"
+            else None
+        )
+        responses = (
+            plain
+            if plain is not None
+            else [
+                propstat_response(ctx, m, names, names_only=names_only, extra=extra) for m in found
+            ]
+        )
         return _answer(responses, props.SYNC_TOKEN_PREFIX + f"{key}-{collection_id}-{current}")
     try:
         changes = (
@@ -251,9 +336,18 @@ def sync_collection(ctx: props.Context, res: r.Resource, root: Element) -> tuple
     changed = r.members(ctx.db, res, names=changes.changed, with_data=_wants_data(names))
     deleted = changes.deleted
     extra = _calendar_data_extra(root, ctx) if key == "cal" else _address_data_extra
-    responses = [
-        propstat_response(ctx, m, names, names_only=names_only, extra=extra) for m in changed
-    ]
+    plain = (
+        _plain_responses(
+            root, [m for m in changed if isinstance(m, r.CalendarItem)], names, names_only
+        )
+        if key == "cal"
+        else None
+    )
+    responses = (
+        plain
+        if plain is not None
+        else [propstat_response(ctx, m, names, names_only=names_only, extra=extra) for m in changed]
+    )
     base = r.href(res)
     responses += [status_response(base + r.href_of(n)[len(r.PREFIX) + 1 :], 404) for n in deleted]
     return _answer(responses, props.SYNC_TOKEN_PREFIX + f"{key}-{collection_id}-{changes.revision}")
