@@ -15,7 +15,7 @@ import recurring_ical_events
 from sqlalchemy import and_, or_, select, union
 from sqlalchemy.orm import Session
 
-from app.calendar.horizon import extend_indexes
+from app.calendar.horizon import SLACK, extend_indexes
 from app.calendar.ical import INDEX_HORIZON, LONG_SPAN, parse_calendar, to_utc
 from app.calendar.models import Calendar, CalendarObject, CalendarOccurrence
 from app.calendar.service import STORED_COLUMNS, StoredObject, floating_zone, stored_objects
@@ -128,7 +128,8 @@ def objects_in_range(
         query = query.where(CalendarObject.component == component)
     found = []
     zone = floating_zone(calendar)
-    reachable = min(high, utcnow() + INDEX_HORIZON)
+    # Past this, expansion answers (a series is extended when its index ends before it).
+    reachable = min(high, utcnow() + INDEX_HORIZON - SLACK)
     stale = []
     for obj in stored_objects(db, query.order_by(CalendarObject.name)):
         if obj.id in indexed or obj.first_start is None:

@@ -297,18 +297,22 @@ def put_object(
     text: str,
     if_match: str | None = None,
     if_none_match: bool = False,
+    now: datetime | None = None,
 ) -> tuple[CalendarObject, bool]:
     """Create or replace an object; returns it and whether it is new.
 
     ``if_match`` is the ETag the client last saw; ``if_none_match`` means "only create".
-    A stale ETag raises ``PreconditionFailed`` and keeps the stored version.
+    A stale ETag raises ``PreconditionFailed`` and keeps the stored version. ``now`` is when
+    the index horizon of an open-ended series starts (the current time).
     """
     _require_writable(access)
     validate_object_name(name)
     calendar = access.calendar
     existing = get_object(db, calendar=calendar, name=name)
     _check_conditions(existing.etag if existing else None, if_match, if_none_match)
-    parsed = ical.parse_object(text, allowed=access.components, floating=floating_zone(calendar))
+    parsed = ical.parse_object(
+        text, allowed=access.components, floating=floating_zone(calendar), now=now
+    )
     clash = db.scalar(
         select(CalendarObject.name).where(
             CalendarObject.calendar_id == calendar.id,
