@@ -12,8 +12,9 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, delete, insert, literal, select, update
+from sqlalchemy import Select, delete, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.calendar import ical
 from app.calendar.models import (
@@ -104,7 +105,6 @@ def _rw(share: CalendarShare) -> bool:
 def find_calendar(db: Session, *, email: str, home: str, slug: str) -> CalendarAccess | None:
     """The calendar at ``/calendars/<home>/<slug>/`` if ``email`` may see it, else ``None``."""
     if home == email:
-        ensure_defaults(db, email=email)
         if slug.startswith(SHARED_PREFIX):
             share_id = slug.removeprefix(SHARED_PREFIX)
             share = db.get(CalendarShare, int(share_id)) if share_id.isdigit() else None
@@ -112,6 +112,9 @@ def find_calendar(db: Session, *, email: str, home: str, slug: str) -> CalendarA
                 return None
             return CalendarAccess(db.get_one(Calendar, share.calendar_id), slug, _rw(share), False)
         own = _by_slug(db, home, slug)
+        if own is None and slug in DEFAULT_CALENDARS:  # first use: create the defaults
+            ensure_defaults(db, email=email)
+            own = _by_slug(db, home, slug)
         return CalendarAccess(own, slug, True, True) if own else None
     # A calendar shared with the user is reachable at its owner's address too.
     other = _by_slug(db, home, slug)
@@ -202,12 +205,19 @@ def _require_writable(access: CalendarAccess) -> None:
 
 
 def _touch(db: Session, calendar: Calendar) -> int:
-    """Bump the calendar's revision (its ctag and sync token) and return the new value."""
-    db.execute(
-        update(Calendar).where(Calendar.id == calendar.id).values(revision=Calendar.revision + 1)
-    )
-    db.refresh(calendar, ["revision"])
-    return calendar.revision
+    """Bump the calendar's revision (its ctag and sync token) and return the new value.
+
+    One statement: the row lock taken by the UPDATE orders concurrent writers, and RETURNING
+    gives the value this transaction set."""
+    revision = db.execute(
+        update(Calendar)
+        .where(Calendar.id == calendar.id)
+        .values(revision=Calendar.revision + 1)
+        .returning(Calendar.revision)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    set_committed_value(calendar, "revision", revision)
+    return int(revision)
 
 
 def floating_zone(calendar: Calendar) -> tzinfo:
@@ -308,18 +318,19 @@ def put_object(
     _require_writable(access)
     validate_object_name(name)
     calendar = access.calendar
-    existing = get_object(db, calendar=calendar, name=name)
-    _check_conditions(existing.etag if existing else None, if_match, if_none_match)
     parsed = ical.parse_object(
         text, allowed=access.components, floating=floating_zone(calendar), now=now
     )
-    clash = db.scalar(
-        select(CalendarObject.name).where(
+    # One round trip finds the object at this name and any other one with the same UID.
+    rows = db.scalars(
+        select(CalendarObject).where(
             CalendarObject.calendar_id == calendar.id,
-            CalendarObject.uid == parsed.uid,
-            CalendarObject.name != name,
+            or_(CalendarObject.name == name, CalendarObject.uid == parsed.uid),
         )
-    )
+    ).all()
+    existing = next((o for o in rows if o.name == name), None)
+    _check_conditions(existing.etag if existing else None, if_match, if_none_match)
+    clash = next((o.name for o in rows if o.name != name), None)
     if clash is not None:
         error = Conflict(
             "Another item in this calendar already has the UID %(uid)s.", uid=parsed.uid

@@ -173,7 +173,12 @@ def _multiget(
             wanted.append((target, None, ""))
     items: dict[tuple[tuple[str, ...], str], r.Resource] = {}
     for place in {k for _t, k, _n in wanted if k is not None}:
-        collection = r.resolve(ctx.db, user=ctx.user, segments=list(place))
+        # The report's own collection is resolved already (the usual case).
+        collection = (
+            res
+            if place == _segments(res)
+            else r.resolve(ctx.db, user=ctx.user, segments=list(place))
+        )
         requested = [n for _t, k, n in wanted if k == place]
         for member in r.members(ctx.db, collection, names=requested) if collection else []:
             items[(place, _member_name(member))] = member
@@ -195,6 +200,15 @@ def _multiget(
                 propstat_response(ctx, item, names, names_only=names_only, extra=extra)
             )
     return _answer(responses)
+
+
+def _segments(res: r.Resource) -> tuple[str, ...] | None:
+    """The path segments of a calendar or address book collection."""
+    if isinstance(res, r.CalendarCollection):
+        return ("calendars", res.home, res.access.slug)
+    if isinstance(res, r.AddressBookCollection):
+        return ("addressbooks", res.home, res.book.slug)
+    return None
 
 
 def _member_name(member: r.Resource) -> str:
