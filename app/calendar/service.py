@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, delete, insert, literal, or_, select, update
+from sqlalchemy import Select, delete, insert, literal, null, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -246,10 +246,10 @@ def get_object(db: Session, *, calendar: Calendar, name: str) -> CalendarObject 
     )
 
 
-@dataclass(frozen=True, slots=True)
-class StoredObject:
+class StoredObject(NamedTuple):
     """An object as listings and reports read it: plain columns, no ORM bookkeeping (a
-    10,000-item PROPFIND builds no ORM instances)."""
+    10,000-item PROPFIND builds no ORM instances). ``first_start`` and ``indexed_until`` are
+    read by time-range queries only (``None`` in listings, see ``LISTED_COLUMNS``)."""
 
     id: int
     name: str
@@ -277,22 +277,32 @@ STORED_COLUMNS = (
 )
 
 
+# Listings and reports do not need the index columns (on SQLite each date column costs a parse
+# per row): they read as None.
+LISTED_COLUMNS = tuple(
+    null().label(c.key) if c in (CalendarObject.first_start, CalendarObject.indexed_until) else c
+    for c in STORED_COLUMNS
+)
 # Listings that need no iCalendar text (PROPFIND, etag-only sync) do not read it at all.
 _WITHOUT_DATA = tuple(
-    literal("").label("ical") if c is CalendarObject.ical else c for c in STORED_COLUMNS
+    literal("").label("ical") if c is CalendarObject.ical else c for c in LISTED_COLUMNS
 )
 
 
 def stored_objects(db: Session, query: Select[*tuple[Any, ...]]) -> list[StoredObject]:
-    """Run a select of ``STORED_COLUMNS`` and wrap the rows."""
-    return [StoredObject(*row) for row in db.execute(query)]
+    """Run a select of ``STORED_COLUMNS`` and wrap the rows.
+
+    Executed on the session's connection as plain Core (no ORM result machinery) and wrapped
+    as tuples: listings read 10,000 rows."""
+    make = StoredObject._make
+    return [make(row) for row in db.connection().execute(query)]
 
 
 def list_objects(
     db: Session, *, calendar: Calendar, names: list[str] | None = None, with_data: bool = True
 ) -> list[StoredObject]:
     """Every object of a calendar (or those with the given names), by name."""
-    columns = STORED_COLUMNS if with_data else _WITHOUT_DATA
+    columns = LISTED_COLUMNS if with_data else _WITHOUT_DATA
     query = select(*columns).where(CalendarObject.calendar_id == calendar.id)
     if names is not None:
         query = query.where(CalendarObject.name.in_(names))

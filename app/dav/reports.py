@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from app.calendar import query as calendar_query_service
 from app.calendar import service as calendars
@@ -15,10 +15,8 @@ from app.dav import properties as props
 from app.dav import resources as r
 from app.dav.errors import DavError
 from app.dav.multistatus import (
-    STATUS_OK as _STATUS_OK,
-)
-from app.dav.multistatus import (
     Extra,
+    item_responses,
     multistatus,
     propstat,
     propstat_response,
@@ -50,7 +48,7 @@ def _answer(responses: list[str | Element], sync_token: str | None = None) -> tu
 # common case: _plain_responses writes the stored text straight from the rows. Anything else
 # (expand, comp/prop selection, limit-recurrence-set, another version) goes through
 # _calendar_data_extra, one item at a time.
-_ETAG, _DATA = tag(DAV, "getetag"), tag(CALDAV, "calendar-data")
+_DATA = tag(CALDAV, "calendar-data")
 
 
 def _calendar_data_request(root: Element) -> Element | None:
@@ -72,31 +70,11 @@ def _is_plain(request: Element | None) -> bool:
 def _plain_responses(
     root: Element, items: list[r.CalendarItem], names: list[str] | None, names_only: bool
 ) -> list[str | Element] | None:
-    """The responses for existing calendar items when only DAV:getetag and a plain
-    CALDAV:calendar-data are asked, written from the stored columns without going through
-    the property registry (a month REPORT returns thousands); ``None`` otherwise."""
-    if names is None or names_only or not names or any(n not in (_ETAG, _DATA) for n in names):
+    """The responses for existing calendar items written straight from the stored columns
+    when calendar-data, if asked, is plain (see ``item_responses``); ``None`` otherwise."""
+    if names_only or names is None or not _is_plain(_calendar_data_request(root)):
         return None
-    if not _is_plain(_calendar_data_request(root)):
-        return None
-    escape, status = xml.escape, _STATUS_OK
-    # Entity tags are our own quoted hex digests and hrefs are percent-encoded: neither
-    # needs XML escaping; calendar text does.
-    responses: list[str | Element] = []
-    for item in items:
-        obj = item.obj
-        assert obj is not None
-        found = "".join(
-            f"<d:getetag>{obj.etag}</d:getetag>"
-            if name == _ETAG
-            else f"<c:calendar-data>{escape(obj.ical)}</c:calendar-data>"
-            for name in names
-        )
-        responses.append(
-            f"<d:response><d:href>{item.collection.href}{quote(item.name, safe='@+')}</d:href>"
-            f"<d:propstat><d:prop>{found}</d:prop>{status}</d:propstat></d:response>"
-        )
-    return responses
+    return item_responses(items, names, with_data=True)
 
 
 def _calendar_data_extra(root: Element, ctx: props.Context) -> Extra:
