@@ -169,7 +169,7 @@ def create_calendar(
 
 def update_calendar(db: Session, *, access: CalendarAccess, **fields: str) -> None:
     """Change display name, description, color or time zone (owner or read-write share)."""
-    _require_writable(access)
+    require_writable(access)
     allowed = {"display_name": 200, "description": 10_000, "color": 16, "timezone": 100_000}
     for key, value in fields.items():
         if key not in allowed or len(value) > allowed[key]:
@@ -177,7 +177,7 @@ def update_calendar(db: Session, *, access: CalendarAccess, **fields: str) -> No
         if key == "timezone" and value:
             _check_timezone(value)
         setattr(access.calendar, key, value)
-    _touch(db, access.calendar)
+    bump_revision(db, access.calendar)
 
 
 def _check_timezone(value: str) -> None:
@@ -199,12 +199,12 @@ def delete_calendar(db: Session, *, access: CalendarAccess) -> None:
     db.flush()
 
 
-def _require_writable(access: CalendarAccess) -> None:
+def require_writable(access: CalendarAccess) -> None:
     if not access.writable:
         raise Forbidden("This calendar is shared with you read-only.")
 
 
-def _touch(db: Session, calendar: Calendar) -> int:
+def bump_revision(db: Session, calendar: Calendar) -> int:
     """Bump the calendar's revision (its ctag and sync token) and return the new value.
 
     One statement: the row lock taken by the UPDATE orders concurrent writers, and RETURNING
@@ -325,7 +325,7 @@ def put_object(
     A stale ETag raises ``PreconditionFailed`` and keeps the stored version. ``now`` is when
     the index horizon of an open-ended series starts (the current time).
     """
-    _require_writable(access)
+    require_writable(access)
     validate_object_name(name)
     calendar = access.calendar
     parsed = ical.parse_object(
@@ -347,7 +347,7 @@ def put_object(
         )
         error.href_name = clash  # type: ignore[attr-defined]
         raise ical.with_precondition(error, "no-uid-conflict")
-    revision = _touch(db, calendar)
+    revision = bump_revision(db, calendar)
     obj = existing or CalendarObject(calendar_id=calendar.id, name=name)
     obj.uid, obj.component, obj.ical = parsed.uid, parsed.component, text
     obj.etag, obj.revision, obj.size = ical.etag_of(text), revision, len(text.encode())
@@ -390,14 +390,14 @@ def delete_object(
     db: Session, *, access: CalendarAccess, name: str, if_match: str | None = None
 ) -> None:
     """Delete one object (``NotFound`` if absent, ``PreconditionFailed`` on a stale ETag)."""
-    _require_writable(access)
+    require_writable(access)
     obj = get_object(db, calendar=access.calendar, name=name)
     if obj is None:
         raise NotFound("No such item.")
     _check_conditions(obj.etag, if_match, False)
     db.execute(delete(CalendarOccurrence).where(CalendarOccurrence.object_id == obj.id))
     db.delete(obj)
-    revision = _touch(db, access.calendar)
+    revision = bump_revision(db, access.calendar)
     db.add(
         CalendarChange(calendar_id=access.calendar.id, revision=revision, name=name, deleted=True)
     )
@@ -417,7 +417,7 @@ def move_object(
     obj = get_object(db, calendar=source.calendar, name=name)
     if obj is None:
         raise NotFound("No such item.")
-    _require_writable(source)
+    require_writable(source)
     existing = get_object(db, calendar=target.calendar, name=target_name)
     if existing is not None and not overwrite:
         raise PreconditionFailed("An item with that name exists already.")

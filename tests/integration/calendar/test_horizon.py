@@ -6,12 +6,10 @@ queries today must still find them, and the index must follow time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.calendar import horizon, query, service
@@ -19,7 +17,6 @@ from app.calendar.ical import INDEX_HORIZON, MAX_INDEXED_OCCURRENCES
 from app.calendar.models import CalendarObject, CalendarOccurrence
 from app.calendar.query import TimeRange
 from app.db import utcnow
-from app.migrate import alembic_config
 from tests.dav.samples import event
 
 ME = "dana@example.com"
@@ -27,20 +24,9 @@ LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
 WEEKLY = "RRULE:FREQ=WEEKLY;BYDAY=MO\r\n"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[Session]:
-    from alembic import command
-
-    if request.param == "sqlite":
-        url = f"sqlite:///{data_dir / 'horizon.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    command.upgrade(alembic_config(url), "head")
-    engine = create_engine(url)
-    with Session(engine) as session:
-        yield session
-    engine.dispose()
-    command.downgrade(alembic_config(url), "base")
+@pytest.fixture
+def db(calendar_db: Session) -> Session:
+    return calendar_db
 
 
 def _access(db: Session) -> service.CalendarAccess:
