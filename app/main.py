@@ -18,6 +18,7 @@ from app.auth import views as auth_views
 from app.auth.basic import CredentialCache
 from app.auth.last_login import LastLoginRecorder
 from app.calendar import views as calendar_views
+from app.calendar.horizon import run_horizon_worker
 from app.contacts import views as contacts_views
 from app.dav.app import (
     WELL_KNOWN_METHODS,
@@ -63,9 +64,10 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Background work for the app's lifetime: the outbox worker and the files clean-up."""
+    """Background work for the app's lifetime: the outbox worker, the files clean-up and the
+    calendar horizon."""
     state: AppState = app.state.hamkar
-    workers = []
+    workers = [asyncio.create_task(run_horizon_worker(state.sessions))]
     if state.settings.outbox_worker:
         workers.append(
             asyncio.create_task(

@@ -1,4 +1,4 @@
-"""CalDAV benchmark: Hamkar (SQLite and PostgreSQL) against Radicale (and Xandikos if present).
+"""CalDAV benchmark: Hamkar (SQLite and PostgreSQL) against Radicale and Xandikos.
 
 10,000 events in one calendar, a fifth of them weekly recurring without end, in Asia/Tehran
 and Europe/Berlin. Measured over HTTP against a real server process on a free port:
@@ -7,8 +7,8 @@ calendar-multiget and the median of single PUTs. Prints every figure and the rat
 
     .venv/bin/python bench/caldav.py [--events 10000] [--targets sqlite,postgresql,radicale]
 
-Radicale is installed from PyPI into its own virtualenv (/tmp/hamkar-bench-radicale) on first
-use.
+Radicale and Xandikos are installed from PyPI into their own virtualenvs
+(/tmp/hamkar-bench-radicale, /tmp/hamkar-bench-xandikos) on first use; Xandikos needs ``git``.
 """
 
 from __future__ import annotations
@@ -212,6 +212,7 @@ def hamkar(database_url: str | None, events: list[tuple[str, str]]) -> Iterator[
     from sqlalchemy.orm import Session
 
     from app.auth import app_passwords
+    from app.calendar import bulk
     from app.calendar import service as calendars
     from app.db import make_engine
     from app.migrate import upgrade
@@ -234,11 +235,9 @@ def hamkar(database_url: str | None, events: list[tuple[str, str]]) -> Iterator[
         calendars.ensure_defaults(db, email=USER)
         access = calendars.find_calendar(db, email=USER, home=USER, slug="personal")
         assert access is not None
-        for index, (name, text) in enumerate(events):
-            calendars.put_object(db, access=access, name=name, text=text)
-            if index % 1000 == 999:
-                db.commit()
-        db.commit()
+        for first in range(0, len(events), 1000):  # as an import would: 1,000 at a time
+            bulk.create_objects(db, access=access, items=events[first : first + 1000])
+            db.commit()
     engine.dispose()
     print(f"  loaded {len(events)} events in {time.perf_counter() - loaded:.1f} s", flush=True)
     port = free_port()
@@ -319,6 +318,63 @@ def radicale(events: list[tuple[str, str]]) -> Iterator[Target]:
 
 
 @contextmanager
+def xandikos(events: list[tuple[str, str]]) -> Iterator[Target]:
+    """Xandikos from PyPI in its own virtualenv; its calendar is a Git repository, so the
+    events are written into the working tree and committed in one go (as a sync would)."""
+    python = _venv_with("xandikos", Path("/tmp/hamkar-bench-xandikos"))
+    storage = Path(tempfile.mkdtemp(prefix="xandikos-bench-"))
+    calendars_dir = storage / "user" / "calendars"
+    calendars_dir.mkdir(parents=True)
+    subprocess.run(
+        [
+            str(python),
+            "-m",
+            "xandikos",
+            "create-collection",
+            "-d",
+            str(calendars_dir),
+            "--type",
+            "calendar",
+            "--name",
+            "personal",
+        ],
+        check=True,
+    )
+    calendar = calendars_dir / "personal"
+    for name, text in events:
+        (calendar / name).write_text(text)
+    git = ["git", "-C", str(calendar), "-c", "user.name=bench", "-c", "user.email=bench@test"]
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "bench data"], check=True)
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            str(python),
+            "-m",
+            "xandikos",
+            "serve",
+            "-d",
+            str(storage),
+            "-l",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "--current-user-principal",
+            "/user/",
+        ],
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_up(base + "/", process, None)
+        yield Target("Xandikos", f"{base}/user/calendars/personal/", None, [n for n, _ in events])
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        shutil.rmtree(storage, ignore_errors=True)
+
+
+@contextmanager
 def postgres_url() -> Iterator[str]:
     """A fresh PostgreSQL database, dropped afterwards."""
     from sqlalchemy import create_engine, text
@@ -356,15 +412,16 @@ def report(results: dict[str, dict[str, float]]) -> None:
             else:
                 cells.append(f"{value * 1000:>19.1f} ms")
         print(f"{figure:34}" + "".join(cells))
-    base = results.get("Hamkar SQLite")
-    for other, data in results.items():
-        if other.startswith("Hamkar") or base is None:
-            continue
-        print()
-        for figure in names:
-            if figure.endswith("items") or figure not in data or not base.get(figure):
+    for label in ("Hamkar SQLite", "Hamkar PostgreSQL"):
+        base = results.get(label)
+        for other, data in results.items():
+            if other.startswith("Hamkar") or base is None:
                 continue
-            print(f"{other} / Hamkar SQLite, {figure}: {data[figure] / base[figure]:.0f}x")
+            print()
+            for figure in names:
+                if figure.endswith("items") or figure not in data or not base.get(figure):
+                    continue
+                print(f"{other} / {label}, {figure}: {data[figure] / base[figure]:.0f}x")
 
 
 def main() -> None:
@@ -374,7 +431,7 @@ def main() -> None:
     parser.add_argument(
         "--targets",
         default="sqlite,postgresql,radicale",
-        help="comma-separated: sqlite, postgresql, radicale",
+        help="comma-separated: sqlite, postgresql, radicale, xandikos",
     )
     args = parser.parse_args()
     events = make_events(args.events)
@@ -383,13 +440,16 @@ def main() -> None:
         "sqlite": ("Hamkar SQLite", lambda: hamkar(None, events)),
         "postgresql": ("Hamkar PostgreSQL", lambda: _postgres_hamkar(events)),
         "radicale": ("Radicale", lambda: radicale(events)),
+        "xandikos": ("Xandikos", lambda: xandikos(events)),
     }
     for key in args.targets.split(","):
         label, start = runners[key.strip()]
         print(label, flush=True)
         try:
             with start() as target:
-                results[label] = measure(target, repeat=1 if key == "radicale" else 3)
+                results[label] = measure(
+                    target, repeat=3 if key.startswith(("sqlite", "postgres")) else 1
+                )
         except Exception as exc:  # one failing server must not lose the others' figures
             print(f"  {label} failed: {exc}", flush=True)
             continue

@@ -129,9 +129,11 @@ def _index(cal: icalendar.Calendar, kind: str, floating: tzinfo, now: datetime) 
     recurring = any(c.get("RRULE") or c.get("RDATE") for c in masters)
     query = recurring_ical_events.of(cal, components=[kind])
     if not recurring:
-        occurrences = [_span(o, floating) for o in query.between(_BEGINNING, _END)]
+        occurrences = spans_between(query, kind, _BEGINNING, _END, floating)
     else:
-        occurrences, parsed.indexed_until = _indexed_series(query, masters, floating, now)
+        occurrences, parsed.indexed_until = _indexed_series(
+            query, masters, floating, now + INDEX_HORIZON
+        )
     if not occurrences and parsed.indexed_until is None:
         raise _invalid_object("it never occurs")
     parsed.occurrences = occurrences
@@ -142,32 +144,63 @@ def _index(cal: icalendar.Calendar, kind: str, floating: tzinfo, now: datetime) 
 
 
 def _indexed_series(
-    query: Any, masters: list[Any], floating: tzinfo, now: datetime
+    query: Any,
+    masters: list[Any],
+    floating: tzinfo,
+    horizon: datetime,
+    since: datetime | None = None,
+    room: int = MAX_INDEXED_OCCURRENCES,
 ) -> tuple[list[tuple[datetime, datetime]], datetime | None]:
-    """Occurrences of a series up to the horizon, a year at a time (one expansion each), and
-    where the index stops (``None`` when the series ends before it)."""
-    starts = [
-        to_utc(c.decoded(key), floating)
-        for c in masters
-        for key in ("DTSTART", "DUE")
-        if c.get(key) is not None
-    ]
-    window = min(starts) - timedelta(days=1) if starts else _BEGINNING
-    horizon = now + INDEX_HORIZON
+    """Occurrences of a series up to the horizon (those starting at or after ``since`` only,
+    when given), a year at a time (one expansion each), at most ``room`` of them, and where
+    the index stops (``None`` when the series ends before it)."""
+    if since is None:
+        starts = [
+            to_utc(c.decoded(key), floating)
+            for c in masters
+            for key in ("DTSTART", "DUE")
+            if c.get(key) is not None
+        ]
+        window = min(starts) - timedelta(days=1) if starts else _BEGINNING
+    else:
+        window = since
     found: dict[datetime, datetime] = {}
     while window < horizon:
         upper = min(window + timedelta(days=366), horizon)
-        for occurrence in query.between(window, upper):
-            start, end = _span(occurrence, floating)
-            found[start] = end  # windows overlap at their edges: keep each once
-        if len(found) >= MAX_INDEXED_OCCURRENCES:
-            occurrences = sorted(found.items())[:MAX_INDEXED_OCCURRENCES]
+        for start, end in spans_between(query, masters[0].name, window, upper, floating):
+            if since is None or start >= since:
+                found[start] = end  # windows overlap at their edges: keep each once
+        if len(found) >= room:
+            occurrences = sorted(found.items())[:room]
             return occurrences, occurrences[-1][0]
         window = upper
     occurrences = sorted(found.items())
     if not _ends(masters) or any(True for _ in query.between(horizon, _END)):
         return occurrences, horizon
     return occurrences, None
+
+
+@dataclass
+class IndexExtension:
+    """More of an open-ended series' occurrences, for a horizon that moved on."""
+
+    occurrences: list[tuple[datetime, datetime]]  # those starting at or after ``since``
+    indexed_until: datetime | None  # None: the series ends, every occurrence is indexed
+
+
+def extend_index(
+    text: str, *, kind: str, floating: tzinfo, since: datetime, room: int, now: datetime
+) -> IndexExtension:
+    """The occurrences of a stored series from ``since`` (its old ``indexed_until``) up to the
+    horizon ``now + INDEX_HORIZON``, at most ``room`` of them (the index keeps at most
+    ``MAX_INDEXED_OCCURRENCES`` per object)."""
+    cal = parse_calendar(text)
+    masters = [c for c in cal.subcomponents if c.name == kind]
+    query = recurring_ical_events.of(cal, components=[kind])
+    occurrences, until = _indexed_series(
+        query, masters, floating, now + INDEX_HORIZON, since=since, room=max(room, 1)
+    )
+    return IndexExtension(occurrences, until)
 
 
 def _ends(masters: list[Any]) -> bool:
@@ -178,6 +211,28 @@ def _ends(masters: list[Any]) -> bool:
             if "COUNT" not in rule and "UNTIL" not in rule:
                 return False
     return True
+
+
+def spans_between(
+    query: Any, kind: str, low: datetime, high: datetime, floating: tzinfo
+) -> list[tuple[datetime, datetime]]:
+    """Start and end (UTC) of each occurrence overlapping [low, high).
+
+    For events the library's occurrences already carry their start and end (DTEND, or DTSTART
+    plus DURATION, or a day for a date), so no component copy is built per occurrence: that
+    copy was most of the cost of indexing a series. Tasks keep the component path (their span
+    follows RFC 4791 9.9, see ``_span``).
+    """
+    occurrences_between = getattr(query, "_occurrences_between", None)
+    if kind != "VEVENT" or occurrences_between is None:
+        return [_span(o, floating) for o in query.between(low, high)]
+    spans = []
+    for occurrence in occurrences_between(query.to_datetime(low), query.to_datetime(high)):
+        start = to_utc(occurrence.start, floating)
+        end = occurrence.end
+        end = to_utc(end, floating) if isinstance(end, date) else start
+        spans.append((start, max(end, start + ONE_SECOND)))
+    return spans
 
 
 def _span(occurrence: Any, floating: tzinfo) -> tuple[datetime, datetime]:

@@ -15,13 +15,22 @@ import recurring_ical_events
 from sqlalchemy import and_, or_, select, union
 from sqlalchemy.orm import Session
 
-from app.calendar.ical import LONG_SPAN, parse_calendar, to_utc
+from app.calendar.horizon import SLACK, extend_indexes
+from app.calendar.ical import INDEX_HORIZON, LONG_SPAN, parse_calendar, to_utc
 from app.calendar.models import Calendar, CalendarObject, CalendarOccurrence
-from app.calendar.service import STORED_COLUMNS, StoredObject, floating_zone, stored_objects
+from app.calendar.service import (
+    LISTED_COLUMNS,
+    STORED_COLUMNS,
+    StoredObject,
+    floating_zone,
+    stored_objects,
+)
 from app.davsync import text_matches
+from app.db import utcnow
 
 BEGINNING = datetime(1900, 1, 1, tzinfo=UTC)
 END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)
+_CHUNK = 5000  # ids per IN list (SQLite allows 32766 parameters)
 
 
 @dataclass
@@ -113,26 +122,44 @@ def objects_in_range(
         occurrence.end > low,
     )
     in_index = union(short, long).subquery()
-    indexed = set(db.scalars(select(in_index.c.object_id)))
-    query = select(*STORED_COLUMNS).where(
+    # Objects the index cannot answer: undated tasks (in every range) and series indexed only
+    # up to before the range's end.
+    beyond = select(*STORED_COLUMNS).where(
         CalendarObject.calendar_id == calendar.id,
         or_(
-            CalendarObject.id.in_(select(in_index.c.object_id)),
             CalendarObject.first_start.is_(None),
             and_(CalendarObject.indexed_until.is_not(None), CalendarObject.indexed_until < high),
         ),
     )
     if component is not None:
-        query = query.where(CalendarObject.component == component)
+        beyond = beyond.where(CalendarObject.component == component)
+    # The index hits are read once, by primary key, without the columns only the check below
+    # needs (each date column costs a parse per row on SQLite).
+    hits = list(db.scalars(select(in_index.c.object_id)))
     found = []
+    for first in range(0, len(hits), _CHUNK):
+        chunk = select(*LISTED_COLUMNS).where(CalendarObject.id.in_(hits[first : first + _CHUNK]))
+        if component is not None:
+            chunk = chunk.where(CalendarObject.component == component)
+        found += stored_objects(db, chunk)
+    indexed = set(hits)
     zone = floating_zone(calendar)
-    for obj in stored_objects(db, query.order_by(CalendarObject.name)):
-        if (
-            obj.id in indexed
-            or obj.first_start is None
-            or _occurs_in(parse_calendar(obj.ical), obj.component, time_range, zone)
-        ):
+    # Past this, expansion answers (a series is extended when its index ends before it).
+    reachable = min(high, utcnow() + INDEX_HORIZON - SLACK)
+    stale = []
+    for obj in stored_objects(db, beyond):
+        if obj.id in indexed:
+            continue
+        if obj.first_start is None:
             found.append(obj)
+            continue
+        if obj.indexed_until is not None and obj.indexed_until < reachable:
+            stale.append(obj.id)  # its index fell behind the rolling horizon
+        if _occurs_in(parse_calendar(obj.ical), obj.component, time_range, zone):
+            found.append(obj)
+    if stale:  # answered by expansion this time; indexed for the next queries
+        extend_indexes(db, object_ids=stale, until=high)
+    found.sort(key=lambda obj: obj.name)
     return found
 
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, delete, insert, literal, or_, select, update
+from sqlalchemy import Select, delete, insert, literal, null, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.calendar import ical
 from app.calendar.models import (
@@ -125,12 +126,14 @@ def _rw(share: CalendarShare) -> bool:
 def find_calendar(db: Session, *, email: str, home: str, slug: str) -> CalendarAccess | None:
     """The calendar at ``/calendars/<home>/<slug>/`` if ``email`` may see it, else ``None``."""
     if home == email:
-        ensure_defaults(db, email=email)
         if slug.startswith(SHARED_PREFIX):
             share_id = slug.removeprefix(SHARED_PREFIX)
             share = db.get(CalendarShare, int(share_id)) if share_id.isdigit() else None
             return _shared(db, email, share.calendar_id, slug, share.id) if share else None
         own = _by_slug(db, home, slug)
+        if own is None and slug in DEFAULT_CALENDARS:  # first use: create the defaults
+            ensure_defaults(db, email=email)
+            own = _by_slug(db, home, slug)
         return CalendarAccess(own, slug, True, True) if own else None
     # A calendar shared with the user is reachable at its owner's address too.
     other = _by_slug(db, home, slug)
@@ -189,7 +192,7 @@ def create_calendar(
 
 def update_calendar(db: Session, *, access: CalendarAccess, **fields: str) -> None:
     """Change display name, description, color or time zone (owner or read-write share)."""
-    _require_writable(access)
+    require_writable(access)
     allowed = {"display_name": 200, "description": 10_000, "color": 16, "timezone": 100_000}
     for key, value in fields.items():
         if key not in allowed or len(value) > allowed[key]:
@@ -197,7 +200,7 @@ def update_calendar(db: Session, *, access: CalendarAccess, **fields: str) -> No
         if key == "timezone" and value:
             _check_timezone(value)
         setattr(access.calendar, key, value)
-    _touch(db, access.calendar)
+    bump_revision(db, access.calendar)
 
 
 def _check_timezone(value: str) -> None:
@@ -219,24 +222,36 @@ def delete_calendar(db: Session, *, access: CalendarAccess) -> None:
     db.flush()
 
 
-def _require_writable(access: CalendarAccess) -> None:
+def require_writable(access: CalendarAccess) -> None:
     if not access.writable:
         raise Forbidden("This calendar is shared with you read-only.")
 
 
-def _touch(db: Session, calendar: Calendar) -> int:
-    """Bump the calendar's revision (its ctag and sync token) and return the new value."""
-    db.execute(
-        update(Calendar).where(Calendar.id == calendar.id).values(revision=Calendar.revision + 1)
-    )
-    db.refresh(calendar, ["revision"])
-    return calendar.revision
+def bump_revision(db: Session, calendar: Calendar) -> int:
+    """Bump the calendar's revision (its ctag and sync token) and return the new value.
+
+    One statement: the row lock taken by the UPDATE orders concurrent writers, and RETURNING
+    gives the value this transaction set."""
+    revision = db.execute(
+        update(Calendar)
+        .where(Calendar.id == calendar.id)
+        .values(revision=Calendar.revision + 1)
+        .returning(Calendar.revision)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    set_committed_value(calendar, "revision", revision)
+    return int(revision)
 
 
 def floating_zone(calendar: Calendar) -> tzinfo:
     """The zone for floating times: the calendar's time zone if it names a known one."""
-    if calendar.timezone:
-        match = re.search(r"^TZID:(.+?)\s*$", calendar.timezone, re.MULTILINE)
+    return zone_of(calendar.timezone)
+
+
+def zone_of(timezone: str) -> tzinfo:
+    """The zone a calendar-timezone VTIMEZONE names, if known, else UTC."""
+    if timezone:
+        match = re.search(r"^TZID:(.+?)\s*$", timezone, re.MULTILINE)
         if match:
             try:
                 return ZoneInfo(match.group(1))
@@ -254,10 +269,10 @@ def get_object(db: Session, *, calendar: Calendar, name: str) -> CalendarObject 
     )
 
 
-@dataclass(frozen=True, slots=True)
-class StoredObject:
+class StoredObject(NamedTuple):
     """An object as listings and reports read it: plain columns, no ORM bookkeeping (a
-    10,000-item PROPFIND builds no ORM instances)."""
+    10,000-item PROPFIND builds no ORM instances). ``first_start`` and ``indexed_until`` are
+    read by time-range queries only (``None`` in listings, see ``LISTED_COLUMNS``)."""
 
     id: int
     name: str
@@ -285,22 +300,32 @@ STORED_COLUMNS = (
 )
 
 
+# Listings and reports do not need the index columns (on SQLite each date column costs a parse
+# per row): they read as None.
+LISTED_COLUMNS = tuple(
+    null().label(c.key) if c in (CalendarObject.first_start, CalendarObject.indexed_until) else c
+    for c in STORED_COLUMNS
+)
 # Listings that need no iCalendar text (PROPFIND, etag-only sync) do not read it at all.
 _WITHOUT_DATA = tuple(
-    literal("").label("ical") if c is CalendarObject.ical else c for c in STORED_COLUMNS
+    literal("").label("ical") if c is CalendarObject.ical else c for c in LISTED_COLUMNS
 )
 
 
 def stored_objects(db: Session, query: Select[*tuple[Any, ...]]) -> list[StoredObject]:
-    """Run a select of ``STORED_COLUMNS`` and wrap the rows."""
-    return [StoredObject(*row) for row in db.execute(query)]
+    """Run a select of ``STORED_COLUMNS`` and wrap the rows.
+
+    Executed on the session's connection as plain Core (no ORM result machinery) and wrapped
+    as tuples: listings read 10,000 rows."""
+    make = StoredObject._make
+    return [make(row) for row in db.connection().execute(query)]
 
 
 def list_objects(
     db: Session, *, calendar: Calendar, names: list[str] | None = None, with_data: bool = True
 ) -> list[StoredObject]:
     """Every object of a calendar (or those with the given names), by name."""
-    columns = STORED_COLUMNS if with_data else _WITHOUT_DATA
+    columns = LISTED_COLUMNS if with_data else _WITHOUT_DATA
     query = select(*columns).where(CalendarObject.calendar_id == calendar.id)
     if names is not None:
         query = query.where(CalendarObject.name.in_(names))
@@ -315,32 +340,37 @@ def put_object(
     text: str,
     if_match: str | None = None,
     if_none_match: bool = False,
+    now: datetime | None = None,
 ) -> tuple[CalendarObject, bool]:
     """Create or replace an object; returns it and whether it is new.
 
     ``if_match`` is the ETag the client last saw; ``if_none_match`` means "only create".
-    A stale ETag raises ``PreconditionFailed`` and keeps the stored version.
+    A stale ETag raises ``PreconditionFailed`` and keeps the stored version. ``now`` is when
+    the index horizon of an open-ended series starts (the current time).
     """
-    _require_writable(access)
+    require_writable(access)
     validate_object_name(name)
     calendar = access.calendar
-    existing = get_object(db, calendar=calendar, name=name)
-    _check_conditions(existing.etag if existing else None, if_match, if_none_match)
-    parsed = ical.parse_object(text, allowed=access.components, floating=floating_zone(calendar))
-    clash = db.scalar(
-        select(CalendarObject.name).where(
-            CalendarObject.calendar_id == calendar.id,
-            CalendarObject.uid == parsed.uid,
-            CalendarObject.name != name,
-        )
+    parsed = ical.parse_object(
+        text, allowed=access.components, floating=floating_zone(calendar), now=now
     )
+    # One round trip finds the object at this name and any other one with the same UID.
+    rows = db.scalars(
+        select(CalendarObject).where(
+            CalendarObject.calendar_id == calendar.id,
+            or_(CalendarObject.name == name, CalendarObject.uid == parsed.uid),
+        )
+    ).all()
+    existing = next((o for o in rows if o.name == name), None)
+    _check_conditions(existing.etag if existing else None, if_match, if_none_match)
+    clash = next((o.name for o in rows if o.name != name), None)
     if clash is not None:
         error = Conflict(
             "Another item in this calendar already has the UID %(uid)s.", uid=parsed.uid
         )
         error.href_name = clash  # type: ignore[attr-defined]
         raise ical.with_precondition(error, "no-uid-conflict")
-    revision = _touch(db, calendar)
+    revision = bump_revision(db, calendar)
     obj = existing or CalendarObject(calendar_id=calendar.id, name=name)
     obj.uid, obj.component, obj.ical = parsed.uid, parsed.component, text
     obj.etag, obj.revision, obj.size = ical.etag_of(text), revision, len(text.encode())
@@ -383,14 +413,14 @@ def delete_object(
     db: Session, *, access: CalendarAccess, name: str, if_match: str | None = None
 ) -> None:
     """Delete one object (``NotFound`` if absent, ``PreconditionFailed`` on a stale ETag)."""
-    _require_writable(access)
+    require_writable(access)
     obj = get_object(db, calendar=access.calendar, name=name)
     if obj is None:
         raise NotFound("No such item.")
     _check_conditions(obj.etag, if_match, False)
     db.execute(delete(CalendarOccurrence).where(CalendarOccurrence.object_id == obj.id))
     db.delete(obj)
-    revision = _touch(db, access.calendar)
+    revision = bump_revision(db, access.calendar)
     db.add(
         CalendarChange(calendar_id=access.calendar.id, revision=revision, name=name, deleted=True)
     )
@@ -410,7 +440,7 @@ def move_object(
     obj = get_object(db, calendar=source.calendar, name=name)
     if obj is None:
         raise NotFound("No such item.")
-    _require_writable(source)
+    require_writable(source)
     existing = get_object(db, calendar=target.calendar, name=target_name)
     if existing is not None and not overwrite:
         raise PreconditionFailed("An item with that name exists already.")
@@ -431,4 +461,6 @@ def changes_since(db: Session, *, calendar: Calendar, revision: int) -> Changes:
         .where(CalendarChange.calendar_id == calendar.id, CalendarChange.revision > revision)
         .order_by(CalendarChange.revision)
     )
-    return fold_changes(rows.tuples(), since=revision, revision=calendar.revision)
+    return fold_changes(
+        ((name, gone) for name, gone in rows), since=revision, revision=calendar.revision
+    )

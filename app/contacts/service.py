@@ -238,4 +238,6 @@ def changes_since(db: Session, *, book: AddressBook, revision: int) -> Changes:
         .where(CardChange.address_book_id == book.id, CardChange.revision > revision)
         .order_by(CardChange.revision)
     )
-    return fold_changes(rows.tuples(), since=revision, revision=book.revision)
+    return fold_changes(
+        ((name, gone) for name, gone in rows), since=revision, revision=book.revision
+    )

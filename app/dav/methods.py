@@ -14,7 +14,7 @@ from app.dav import address_data, scheduling, xml
 from app.dav import properties as props
 from app.dav import resources as r
 from app.dav.errors import DavError, from_domain
-from app.dav.multistatus import multistatus, propstat, propstat_response
+from app.dav.multistatus import item_responses, multistatus, propstat, propstat_response
 from app.dav.reports import REPORTS, XML_TYPE
 from app.dav.xml import CALDAV, CARDDAV, DAV, Element, el, tag
 from app.errors import DomainError
@@ -91,9 +91,19 @@ def propfind(ctx: props.Context, req: Request) -> Response:
             names = [c.tag for c in xml.children(prop)]
         elif xml.child(root, tag(DAV, "propname")) is not None:
             names, names_only = list(props.PROPERTIES), True
-    targets = [res] + (r.members(ctx.db, res, with_data=False) if depth == "1" else [])
-    responses = [propstat_response(ctx, t, names, names_only=names_only) for t in targets]
-    return Response(207, multistatus(list(responses)), XML_TYPE)
+    members = r.members(ctx.db, res, with_data=False) if depth == "1" else []
+    responses: list[str | Element] = [propstat_response(ctx, res, names, names_only=names_only)]
+    items = [m for m in members if isinstance(m, r.CalendarItem)]
+    fast = (
+        item_responses(items, names, with_data=False)
+        if names is not None and not names_only and len(items) == len(members)
+        else None
+    )
+    if fast is not None:
+        responses += fast
+    else:
+        responses += [propstat_response(ctx, m, names, names_only=names_only) for m in members]
+    return Response(207, multistatus(responses), XML_TYPE)
 
 
 def proppatch(ctx: props.Context, req: Request) -> Response:

