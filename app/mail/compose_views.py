@@ -16,7 +16,7 @@ from app.auth import service as auth
 from app.auth.imap_login import ImapEndpoint
 from app.db import utcnow
 from app.directory.service import attachment_limit_bytes
-from app.errors import DomainError, Invalid, Unauthorized, Unavailable
+from app.errors import DomainError, Invalid, TooLarge, Unauthorized, Unavailable
 from app.mail import filing, inline_images, outbox, presence, submit
 from app.mail.addresses import parse_address_list
 from app.mail.compose import Attachment, Outgoing, clean_html
@@ -24,6 +24,7 @@ from app.mail.composer import ComposeForm, ReplyMode, draft_message, form_from_d
 from app.mail.identities import Identity, choose_identity, default_for_folder, identities_for
 from app.mail.recipients import record_recipients, suggest
 from app.mail.signatures import signature_above_quote, signatures_for, with_signature
+from app.mail.submit import human_size
 from app.mail.uploads import UploadStore
 from app.web.deps import Page, UserPageDep
 
@@ -273,8 +274,10 @@ def _send(page: Page, form: ComposeForm) -> Response:
 
     try:
         send_at = _send_time(page, form)
+        attachments = _attachments(page, form)
+        _require_total_within_limit(page, attachments)
         outgoing = build_message(
-            to_draft(form, sender=_sender(page, form), attachments=_attachments(page, form)),
+            to_draft(form, sender=_sender(page, form), attachments=attachments),
             timezone=_timezone(page),
         )
         _require_smtputf8(page, outgoing)
@@ -306,6 +309,13 @@ def _send(page: Page, form: ComposeForm) -> Response:
         presence.stop_replying(page.db, account=page.user, folder=reply.folder, uid=reply.uid)
     page.db.commit()
     return RedirectResponse(f"/mail/outbox?queued={row.id}", status_code=303)
+
+
+def _require_total_within_limit(page: Page, attachments: list[Attachment]) -> None:
+    """Each upload is checked on arrival; together they may still exceed what the page promised."""
+    limit = max_upload_bytes(page)
+    if sum(len(attachment.data) for attachment in attachments) > limit:
+        raise TooLarge("Attachments can be at most %(limit)s in all.", limit=human_size(limit))
 
 
 def _require_smtputf8(page: Page, outgoing: Outgoing) -> None:

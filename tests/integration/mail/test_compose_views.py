@@ -473,3 +473,30 @@ def test_reply_to_a_missing_folder_or_invalid_uid_is_404(alice: TestClient) -> N
         assert response.status_code == 404, query
         assert "No such message." in response.text
     assert alice.get("/mail/compose").status_code == 200  # the session is fine afterwards
+
+
+def test_attachments_over_the_limit_together_are_refused_at_send(alice: TestClient) -> None:
+    marker = uuid.uuid4().hex[:8]
+    token = csrf_token(alice, "/mail/compose")
+    ids = []
+    for name in ("a.bin", "b.bin"):  # each under the 1 MB limit, together over it
+        upload = alice.post(
+            "/mail/compose/attachments",
+            headers={"X-CSRF-Token": token},
+            files={"file": (name, b"x" * (700 * 1024))},
+        )
+        assert upload.status_code == 200, upload.text
+        ids.append(upload.json()["id"])
+    response = _post(
+        alice,
+        action="send",
+        to="bob@example.com",
+        subject=f"too much {marker}",
+        text="two files",
+        attachment_ids=ids,
+    )
+    assert response.status_code == 413  # type: ignore[attr-defined]
+    page = response.text  # type: ignore[attr-defined]
+    assert "at most 1.0 MB in all" in page
+    assert f'value="too much {marker}"' in page and "a.bin" in page and "b.bin" in page
+    assert f"too much {marker}" not in alice.get("/mail/outbox").text  # nothing queued
