@@ -308,22 +308,8 @@ def sync_collection(ctx: props.Context, res: r.Resource, root: Element) -> tuple
             if isinstance(res, r.CalendarCollection)
             else res.book.revision
         )
-        extra = _calendar_data_extra(root, ctx) if key == "cal" else _address_extra(root)
         found = r.members(ctx.db, res, with_data=_wants_data(names))
-        plain = (
-            _plain_responses(
-                root, [m for m in found if isinstance(m, r.CalendarItem)], names, names_only
-            )
-            if key == "cal"
-            else None
-        )
-        responses = (
-            plain
-            if plain is not None
-            else [
-                propstat_response(ctx, m, names, names_only=names_only, extra=extra) for m in found
-            ]
-        )
+        responses = _member_responses(ctx, root, key, found, names, names_only)
         return _answer(responses, props.SYNC_TOKEN_PREFIX + f"{key}-{collection_id}-{current}")
     try:
         changes = (
@@ -337,22 +323,29 @@ def sync_collection(ctx: props.Context, res: r.Resource, root: Element) -> tuple
         ) from exc
     changed = r.members(ctx.db, res, names=changes.changed, with_data=_wants_data(names))
     deleted = changes.deleted
-    extra = _calendar_data_extra(root, ctx) if key == "cal" else _address_extra(root)
-    plain = (
-        _plain_responses(
-            root, [m for m in changed if isinstance(m, r.CalendarItem)], names, names_only
-        )
-        if key == "cal"
-        else None
-    )
-    responses = (
-        plain
-        if plain is not None
-        else [propstat_response(ctx, m, names, names_only=names_only, extra=extra) for m in changed]
-    )
+    responses = _member_responses(ctx, root, key, changed, names, names_only)
     base = r.href(res)
     responses += [status_response(base + r.href_of(n)[len(r.PREFIX) + 1 :], 404) for n in deleted]
     return _answer(responses, props.SYNC_TOKEN_PREFIX + f"{key}-{collection_id}-{changes.revision}")
+
+
+def _member_responses(
+    ctx: props.Context,
+    root: Element,
+    key: str,
+    members: list[r.Resource],
+    names: list[str] | None,
+    names_only: bool,
+) -> list[str | Element]:
+    """One response per member of a synced collection: plain calendar data straight from the
+    rows when that is what was asked, else each member's properties one by one."""
+    if key == "cal":
+        items = [m for m in members if isinstance(m, r.CalendarItem)]
+        plain = _plain_responses(root, items, names, names_only)
+        if plain is not None:
+            return plain
+    extra = _calendar_data_extra(root, ctx) if key == "cal" else _address_extra(root)
+    return [propstat_response(ctx, m, names, names_only=names_only, extra=extra) for m in members]
 
 
 def _wants_data(names: list[str] | None) -> bool:
