@@ -31,7 +31,11 @@ if (beat) {
   start();
   window.addEventListener("pagehide", () => {
     window.clearInterval(timer);
-    send("off", true);
+    // A beacon outlives the page more reliably than a fetch; it carries the token as a field.
+    const body = new URLSearchParams({
+      csrf_token: beat.dataset.csrf, folder: beat.dataset.folder, uid: beat.dataset.uid, state: "off",
+    });
+    if (!navigator.sendBeacon || !navigator.sendBeacon(beat.dataset.url, body)) send("off", true);
   });
   window.addEventListener("pageshow", (event) => { if (event.persisted) start(); });
 }
