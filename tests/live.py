@@ -28,7 +28,14 @@ def serve(settings: Settings, *, http: str = "h11") -> Iterator[str]:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     app = create_app(settings.model_copy(update={"base_url": base_url}))
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", http=http)
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        http=http,
+        timeout_graceful_shutdown=1,  # open live streams (SSE) would hold the shutdown otherwise
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
