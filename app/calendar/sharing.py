@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from app.calendar.models import Calendar, CalendarShare
 from app.directory import groups
-from app.directory import service as directory
-from app.errors import Forbidden, Invalid, NotFound
+from app.directory.grantees import Grantee, find_grantee
+from app.errors import N_, Invalid, NotFound
 
 ACCESS_LEVELS = ("read", "read-write")
 
@@ -58,34 +58,15 @@ def share_calendar(
     return share
 
 
-@dataclass(frozen=True)
-class Grantee:
-    """Who a share is for: one account (``email``) or one group (``group_id``, ``address``)."""
-
-    address: str
-    email: str | None = None
-    group_id: int | None = None
-
-
 def grantee(db: Session, *, owner_email: str, address: str) -> Grantee:
     """The colleague or group of the owner's organization at ``address``; any other address
     is refused (nothing is ever shared across organizations)."""
-    address = address.strip().lower()
-    owner = directory.find_account(db, email=owner_email)
-    account = directory.find_account(db, email=address)
-    group = groups.find_group(db, address=address) if account is None else None
-    if account is not None and account.enabled:
-        organization_id = account.organization_id
-    elif group is not None:
-        organization_id = group.organization_id
-    else:
-        raise NotFound("There is no colleague with the address %(email)s.", email=address)
-    if owner is None or owner.organization_id != organization_id:
-        raise Forbidden("Calendars can be shared only within your organization.")
-    if group is not None:
-        return Grantee(group.address, None, group.id)
-    assert account is not None
-    return Grantee(account.email, account.email, None)
+    return find_grantee(
+        db,
+        owner_email=owner_email,
+        address=address,
+        refusal=N_("Calendars can be shared only within your organization."),
+    )
 
 
 def list_shares(db: Session, *, owner_email: str) -> list[Share]:

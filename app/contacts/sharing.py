@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from app.contacts.models import AddressBook, AddressBookShare
 from app.contacts.service import SHARED_PREFIX, BookAccess, find_address_book
 from app.directory import groups
-from app.directory import service as directory
-from app.errors import Forbidden, Invalid, NotFound
+from app.directory.grantees import find_grantee
+from app.errors import N_, Invalid, NotFound
 
 ACCESS_LEVELS = ("read", "read-write")
 
@@ -38,32 +38,27 @@ def share_address_book(
     book = find_address_book(db, email=owner_email, slug=slug)
     if book is None:
         raise NotFound("No such address book.")
-    address = grantee.strip().lower()
-    owner = directory.find_account(db, email=owner_email)
-    account = directory.find_account(db, email=address)
-    group = groups.find_group(db, address=address) if account is None else None
-    if account is not None and account.enabled:
-        organization_id = account.organization_id
-    elif group is not None:
-        organization_id = group.organization_id
-    else:
-        raise NotFound("There is no colleague with the address %(email)s.", email=address)
-    if owner is None or owner.organization_id != organization_id:
-        raise Forbidden("Address books can be shared only within your organization.")
+    who = find_grantee(
+        db,
+        owner_email=owner_email,
+        address=grantee,
+        refusal=N_("Address books can be shared only within your organization."),
+    )
+    address = who.address
     if address == owner_email:
         raise Invalid("You cannot share an address book with yourself.")
-    column = AddressBookShare.group_id if group else AddressBookShare.grantee_email
+    column = AddressBookShare.group_id if who.group_id else AddressBookShare.grantee_email
     share = db.scalar(
         select(AddressBookShare).where(
             AddressBookShare.address_book_id == book.id,
-            column == (group.id if group else address),
+            column == (who.group_id if who.group_id else address),
         )
     )
     if share is None:
         share = AddressBookShare(
             address_book_id=book.id,
-            grantee_email=None if group else address,
-            group_id=group.id if group else None,
+            grantee_email=who.email,
+            group_id=who.group_id,
         )
         db.add(share)
     share.access = access
