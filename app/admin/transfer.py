@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from app.admin import audit
 from app.admin.scope import check_creation_domain, organization_of
 from app.admin.service import NewAccount, create_account, parse_quota
-from app.directory import accounts, rights, service
+from app.directory import accounts, imap_logins, rights, service
 from app.directory.models import Account, Organization
 from app.directory.signature import fill_signature_template
 from app.errors import DomainError, Invalid
@@ -39,18 +40,30 @@ class ImportResult:
     errors: list[tuple[int, str, dict[str, object]]] = field(default_factory=list)
 
 
-def export_accounts(db: Session, *, actor: Account, organization_id: int) -> str:
-    """The organization's accounts as CSV (never passwords)."""
+def export_accounts(
+    db: Session, *, actor: Account, organization_id: int, imap_login_store: Path | None = None
+) -> str:
+    """The organization's accounts as CSV (never passwords).
+
+    ``last_login_at`` is the latest of the web, DAV and IMAP sign-ins, as the admin pages show it,
+    when the mail server's login store is given.
+    """
     rights.check_organization(actor, organization_id)
     page = accounts.list_accounts(db, organization_id=organization_id, limit=1_000_000)
+    scope = rights.domain_scope(actor)
+    shown = [a for a in page.accounts if scope is None or a.domain_id in scope]
+    logins = (
+        imap_logins.latest_logins(imap_login_store, shown)
+        if imap_login_store is not None
+        else {a.id: a.last_login_at for a in shown}
+    )
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
-    scope = rights.domain_scope(actor)
-    for account in page.accounts:
-        if scope is not None and account.domain_id not in scope:
-            continue
-        writer.writerow([audit.safe_cell(getattr(account, c)) for c in CSV_COLUMNS])
+    for account in shown:
+        values = {c: getattr(account, c) for c in CSV_COLUMNS}
+        values["last_login_at"] = logins[account.id]
+        writer.writerow([audit.safe_cell(values[c]) for c in CSV_COLUMNS])
     return out.getvalue()
 
 

@@ -180,7 +180,12 @@ def create_account(
 def export_accounts(page: AdminDep) -> Response:
     """Download the organization's accounts as CSV."""
     actor = current_admin(page)
-    body = transfer.export_accounts(page.db, actor=actor, organization_id=working_org(page))
+    body = transfer.export_accounts(
+        page.db,
+        actor=actor,
+        organization_id=working_org(page),
+        imap_login_store=last_login_store(page),
+    )
     return csv_download(body, "accounts.csv")
 
 

@@ -51,7 +51,7 @@ async def answer_receipt(
         if found is None:
             raise NotFound("This message has no read receipt request to answer.")
         if answer == "send":
-            outgoing = receipts.build_receipt(found, reader=account.email)
+            outgoing = receipts.build_receipt(found, reader=account.email, translate=page._)
             await submit.send(
                 submit.SmtpEndpoint.from_settings(page.state.settings),
                 username=account.email,

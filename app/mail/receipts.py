@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.utils import format_datetime, getaddresses, make_msgid
+from typing import Protocol
 
 from imapclient.exceptions import IMAPClientError
 
@@ -66,16 +67,35 @@ def receipt_request(
     )
 
 
-def build_receipt(request: ReceiptRequest, *, reader: str, now: datetime | None = None) -> Outgoing:
+class Translate(Protocol):
+    """A message catalogue's lookup that fills ``%(name)s`` placeholders (the page's ``_``)."""
+
+    def __call__(self, message: str, **params: object) -> str: ...
+
+
+def _english(message: str, **params: object) -> str:
+    return message % params if params else message
+
+
+def build_receipt(
+    request: ReceiptRequest,
+    *,
+    reader: str,
+    now: datetime | None = None,
+    translate: Translate = _english,
+) -> Outgoing:
     """The MDN (multipart/report; report-type=disposition-notification, RFC 8098 section 3).
 
-    Its envelope sender is null (``MAIL FROM:<>``) so that nothing ever answers it.
+    Its envelope sender is null (``MAIL FROM:<>``) so that nothing ever answers it. The subject
+    and the human-readable part are in the reader's language (``translate``); the machine part
+    is the RFC's fixed vocabulary.
     """
+    _ = translate
     reader_address = parse_address(reader)
     report = EmailMessage(policy=email.policy.SMTP)
     report["From"] = reader_address
     report["To"] = parse_address(request.notify)
-    report["Subject"] = clean_subject(f"Read: {request.subject}"[:900])
+    report["Subject"] = clean_subject(_("Read: %(subject)s", subject=request.subject)[:900])
     report["Date"] = format_datetime(now or datetime.now(UTC))
     report["Message-ID"] = make_msgid(domain=reader_address.domain)
     if request.message_id:
@@ -83,7 +103,7 @@ def build_receipt(request: ReceiptRequest, *, reader: str, now: datetime | None 
         report["References"] = request.message_id
     report["Auto-Submitted"] = "auto-replied"
     report["MIME-Version"] = "1.0"
-    report.set_content(_human_text(request, reader_address.addr_spec))
+    report.set_content(_human_text(request, reader_address.addr_spec, _))
     report.make_mixed()
     report.set_type("multipart/report")
     report.set_param("report-type", "disposition-notification")
@@ -91,12 +111,18 @@ def build_receipt(request: ReceiptRequest, *, reader: str, now: datetime | None 
     return Outgoing(message=report, envelope_from="", recipients=[request.notify])
 
 
-def _human_text(request: ReceiptRequest, reader: str) -> str:
-    return (
-        f"This is a read receipt for the message sent on {request.date or '?'} to {reader} "
-        f'with the subject "{request.subject}".\n\nThe message has been displayed. This is no '
-        "guarantee that it has been read or understood.\n"
+def _human_text(request: ReceiptRequest, reader: str, _: Translate) -> str:
+    about = _(
+        "This is a read receipt for the message sent on %(date)s to %(reader)s "
+        "with the subject “%(subject)s”.",
+        date=request.date or "?",
+        reader=reader,
+        subject=request.subject,
     )
+    shown = _(
+        "The message has been displayed. This is no guarantee that it has been read or understood."
+    )
+    return f"{about}\n\n{shown}\n"
 
 
 def _disposition_part(request: ReceiptRequest, reader: Address) -> EmailMessage:

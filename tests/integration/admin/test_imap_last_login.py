@@ -56,6 +56,10 @@ def test_imap_login_straight_to_dovecot_is_the_accounts_last_login(
     listing = stack_client.get("/admin/accounts", params={"q": "user@"}).text
     row = listing.split(acme.user, 1)[1].split("</tr>", 1)[0]
     assert "never" not in row
+    # the CSV export says the same as the pages
+    exported = stack_client.get("/admin/accounts.csv").text
+    line = next(x for x in exported.splitlines() if x.startswith(acme.user + ","))
+    assert line.rsplit(",", 1)[1] == str(found[acme.user])
 
     # a later web sign-in is later still: the latest of both is shown
     user.last_login_at = found[acme.user] + timedelta(hours=1)
