@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from app.auth import app_passwords
 from app.calendar import service as calendars
 from app.calendar import sharing
 from app.errors import DomainError
 from app.web.deps import Page, UserPageDep
+from app.web.forms import save_or_redraw
 
 router = APIRouter()
 
@@ -45,32 +46,29 @@ def share_calendar(
 ) -> Response:
     """Share one of the user's calendars with a colleague."""
     assert page.user is not None
-    try:
-        sharing.share_calendar(
-            page.db,
-            owner_email=page.user.email,
-            slug=calendar,
-            grantee_email=email.strip().lower(),
-            access=access,
-        )
-    except DomainError as exc:
-        page.db.rollback()
-        return _calendar_page(page, error=page._(exc.message, **exc.params), status_code=400)
-    page.db.commit()
-    return RedirectResponse("/calendar", status_code=303)
+    owner = page.user.email
+    return save_or_redraw(
+        page,
+        lambda: sharing.share_calendar(
+            page.db, owner_email=owner, slug=calendar, grantee_email=email, access=access
+        ),
+        redirect_to="/calendar",
+        redraw=_calendar_page,
+        refused_status=400,
+    )
 
 
 @router.post("/calendar/shares/{share_id}/delete")
 def unshare_calendar(page: UserPageDep, share_id: int) -> Response:
     """Stop sharing."""
     assert page.user is not None
-    try:
-        sharing.unshare(page.db, owner_email=page.user.email, share_id=share_id)
-    except DomainError as exc:
-        page.db.rollback()
-        return _calendar_page(page, error=page._(exc.message, **exc.params), status_code=404)
-    page.db.commit()
-    return RedirectResponse("/calendar", status_code=303)
+    owner = page.user.email
+    return save_or_redraw(
+        page,
+        lambda: sharing.unshare(page.db, owner_email=owner, share_id=share_id),
+        redirect_to="/calendar",
+        redraw=_calendar_page,
+    )
 
 
 @router.get("/settings/devices")
@@ -119,11 +117,11 @@ def create_app_password(
 def revoke_app_password(page: UserPageDep, app_password_id: int) -> Response:
     """Revoke an app password; the device loses access at once."""
     assert page.user is not None
-    try:
-        app_passwords.revoke(page.db, email=page.user.email, app_password_id=app_password_id)
-    except DomainError as exc:
-        page.db.rollback()
-        return _devices_page(page, error=page._(exc.message, **exc.params), status_code=404)
-    page.db.commit()
-    page.state.credentials.forget(page.user.email)
-    return RedirectResponse("/settings/devices", status_code=303)
+    email = page.user.email
+
+    def revoke() -> None:
+        app_passwords.revoke(page.db, email=email, app_password_id=app_password_id)
+        # the device loses access at once: no cached sign-in outlives the password
+        page.state.credentials.forget(email)
+
+    return save_or_redraw(page, revoke, redirect_to="/settings/devices", redraw=_devices_page)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from app.contacts import service as contacts
 from app.contacts import sharing
-from app.errors import DomainError
 from app.web.deps import Page, UserPageDep
+from app.web.forms import save_or_redraw
 
 router = APIRouter()
 
@@ -44,25 +44,26 @@ def share_address_book(
 ) -> Response:
     """Share one of the user's address books with a colleague or a group of the organization."""
     assert page.user is not None
-    try:
-        sharing.share_address_book(
-            page.db, owner_email=page.user.email, slug=book, grantee=email, access=access
-        )
-    except DomainError as exc:
-        page.db.rollback()
-        return _contacts_page(page, error=page._(exc.message, **exc.params), status_code=400)
-    page.db.commit()
-    return RedirectResponse("/contacts", status_code=303)
+    owner = page.user.email
+    return save_or_redraw(
+        page,
+        lambda: sharing.share_address_book(
+            page.db, owner_email=owner, slug=book, grantee=email, access=access
+        ),
+        redirect_to="/contacts",
+        redraw=_contacts_page,
+        refused_status=400,
+    )
 
 
 @router.post("/contacts/shares/{share_id}/delete")
 def unshare_address_book(page: UserPageDep, share_id: int) -> Response:
     """Stop sharing (someone else's share is not found)."""
     assert page.user is not None
-    try:
-        sharing.unshare_address_book(page.db, owner_email=page.user.email, share_id=share_id)
-    except DomainError as exc:
-        page.db.rollback()
-        return _contacts_page(page, error=page._(exc.message, **exc.params), status_code=404)
-    page.db.commit()
-    return RedirectResponse("/contacts", status_code=303)
+    owner = page.user.email
+    return save_or_redraw(
+        page,
+        lambda: sharing.unshare_address_book(page.db, owner_email=owner, share_id=share_id),
+        redirect_to="/contacts",
+        redraw=_contacts_page,
+    )

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from app.directory import service as directory
 from app.directory.address_list import search_address_list
 from app.directory.models import Account
 from app.errors import Invalid, NotFound
 from app.web.deps import Page, UserPageDep
+from app.web.forms import save_or_redraw
 
 router = APIRouter()
 
@@ -50,10 +51,12 @@ def save_settings(
 ) -> Response:
     """Save the preferences; invalid values are shown back with the reason."""
     assert page.user is not None
-    try:
+    account_id = page.user.id
+
+    def save() -> None:
         directory.update_preferences(
             page.db,
-            account_id=page.user.id,
+            account_id=account_id,
             language=language or None,
             timezone=timezone or None,
             calendar_system=calendar_system or None,
@@ -61,16 +64,13 @@ def save_settings(
         if mail_reading:  # the form has the reading-mail fieldset (a checkbox sends nothing)
             directory.update_mail_reading(
                 page.db,
-                account_id=page.user.id,
+                account_id=account_id,
                 mark_read=mark_read or None,
                 mark_read_delay=_seconds(mark_read_delay),
                 subscribed_folders_only=subscribed_only == "1",
             )
-    except Invalid as exc:
-        page.db.rollback()
-        return _settings_form(page, error=page._(exc.message, **exc.params), status_code=400)
-    page.db.commit()
-    return RedirectResponse("/settings?saved=1", status_code=303)
+
+    return save_or_redraw(page, save, redirect_to="/settings?saved=1", redraw=_settings_form)
 
 
 def _seconds(value: str) -> int | None:

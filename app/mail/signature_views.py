@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
-from app.errors import DomainError
 from app.mail.identities import identities_for
 from app.mail.signatures import (
     own_signatures,
@@ -14,6 +13,7 @@ from app.mail.signatures import (
     signature_above_quote,
 )
 from app.web.deps import Page, UserPageDep
+from app.web.forms import save_or_redraw
 
 router = APIRouter()
 
@@ -45,15 +45,14 @@ async def save_signatures(page: UserPageDep, request: Request) -> Response:
     """Save every identity's signature and the position; all or nothing."""
     assert page.user is not None
     form = await request.form(max_files=0, max_fields=100)
-    try:
-        for identity in identities_for(page.db, account=page.user):
+    user = page.user
+
+    def save() -> None:
+        for identity in identities_for(page.db, account=user):
             markup = str(form.get(f"signature:{identity.address}", ""))
-            save_signature(page.db, email=page.user.email, identity=identity.address, markup=markup)
+            save_signature(page.db, email=user.email, identity=identity.address, markup=markup)
         set_signature_position(
-            page.db, email=page.user.email, above_quote=form.get("position") == "above"
+            page.db, email=user.email, above_quote=form.get("position") == "above"
         )
-    except DomainError as exc:
-        page.db.rollback()
-        return _render(page, error=page._(exc.message, **exc.params), status_code=exc.status_code)
-    page.db.commit()
-    return RedirectResponse("/mail/signatures?saved=1", status_code=303)
+
+    return save_or_redraw(page, save, redirect_to="/mail/signatures?saved=1", redraw=_render)
