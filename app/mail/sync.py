@@ -253,12 +253,29 @@ def _full_sync(
     server = set(conn.client.search("ALL"))
     cached = _cached_uids(db, state)  # a first sync that was cut short resumes here
     _forget(db, state, cached - server)
+    if cached & server:
+        _refresh_cached_flags(db, conn, state, cached & server)
     missing = sorted(server - cached, reverse=True)
     now, later = (missing, []) if first_batch is None else _split(missing, first_batch)
     _fetch_new(db, conn, state, now)
     if later:
         db.commit()  # the newest page is readable by every process from now on
     return later
+
+
+def _refresh_cached_flags(
+    db: Session, conn: ImapConnection, state: MailFolderState, cached: set[int]
+) -> None:
+    """Flags of envelopes a first sync cut short had cached: another client may have changed
+    them since. With CONDSTORE only what changed since the interrupted sync's SELECT (its
+    HIGHESTMODSEQ is kept in ``state``), else every cached message's flags."""
+    if conn.condstore and state.highestmodseq is not None:
+        changed, _ = conn.fetch_range(
+            "1:*", ["UID", "FLAGS"], [f"CHANGEDSINCE {state.highestmodseq}"]
+        )
+    else:
+        changed, _ = conn.fetch_range(compress_uids(cached), ["UID", "FLAGS"])
+    _update_flags(db, state, {uid: d for uid, d in changed.items() if uid in cached})
 
 
 def _split(uids: list[int], first: int) -> tuple[list[int], list[int]]:
