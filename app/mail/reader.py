@@ -171,9 +171,9 @@ def _still_exists(conn: ImapConnection, folder: str, uidvalidity: int, uid: int)
     made by other clients only then (RFC 9051 7.5.1), and until then a UID SEARCH would still
     find the message.
     """
-    if conn.selected is not None and conn.selected.name == folder:
-        conn.client.noop()
-    elif conn.select(folder, readonly=True).uidvalidity != uidvalidity:
+    selected = conn.selected is not None and conn.selected.name == folder
+    kept = selected and conn.refresh_selection()
+    if not kept and conn.select(folder, readonly=True).uidvalidity != uidvalidity:
         return False
     return bool(conn.client.search(["UID", str(uid)]))
 
