@@ -117,10 +117,10 @@ class ImapConnection:
         return self.selected
 
     def status_of_selected(self) -> Selected | None:
-        """STATUS of the selected folder: what SELECT would report now, without the cost of
-        selecting a large folder again (RFC 9051 6.3.11; the server answers from the open
-        folder). None, and nothing selected any more, when the folder was deleted and created
-        again meanwhile (another UIDVALIDITY): the selection is of a folder that is gone.
+        """STATUS of the selected folder (RFC 9051 6.3.11): what SELECT would report, without
+        the cost of selecting a large folder again. None, and nothing selected any more, when
+        it reports another UIDVALIDITY. Dovecot answers from the open folder, so a folder
+        deleted meanwhile is noticed by the NOOP of ``refresh_selection``, not here.
         """
         if self.selected is None:
             return None

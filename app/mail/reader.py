@@ -167,9 +167,9 @@ def _raw(
 def _still_exists(conn: ImapConnection, folder: str, uidvalidity: int, uid: int) -> bool:
     """True when ``uid`` of ``folder`` is still on the server (one or two round trips).
 
-    On a connection that has ``folder`` selected, NOOP first: the server reports expunges
-    made by other clients only then (RFC 9051 7.5.1), and until then a UID SEARCH would still
-    find the message.
+    On a connection that has ``folder`` selected, NOOP first: a server reports expunges made
+    by other clients between commands, and a command on a selection it has not brought up to
+    date may still find the message.
     """
     selected = conn.selected is not None and conn.selected.name == folder
     kept = selected and conn.refresh_selection()
