@@ -59,7 +59,12 @@ def rename_folder(db: Session, *, account: MailAccount, folder: str, new_name: s
     """Rename (or move, with a ``/`` path) one of the user's own folders."""
     _own_folder(account, folder)
     target = _check_name(new_name)
-    _server(account, lambda conn: conn.client.rename_folder(folder, target), folder)
+
+    def work(conn: ImapConnection) -> None:
+        conn.selected = None  # it may be the selected folder: never trust that selection again
+        conn.client.rename_folder(folder, target)
+
+    _server(account, work, folder)
     _forget_folder(db, account, folder)
     return target
 
@@ -69,7 +74,12 @@ def delete_folder(db: Session, *, account: MailAccount, folder: str, confirmed: 
     if not confirmed:
         raise Invalid("Tick the confirmation to delete the folder and every message in it.")
     _own_folder(account, folder)
-    _server(account, lambda conn: conn.client.delete_folder(folder), folder)
+
+    def work(conn: ImapConnection) -> None:
+        conn.selected = None  # it may be the selected folder: never trust that selection again
+        conn.client.delete_folder(folder)
+
+    _server(account, work, folder)
     _forget_folder(db, account, folder)
 
 

@@ -89,6 +89,9 @@ class ImapConnection:
         if "QRESYNC" in self.capabilities:
             self.qresync = b"QRESYNC" in self.client.enable("QRESYNC")
         self.selected: Selected | None = None
+        # The server announced new mail (EXISTS) while a ``fetch_range`` ran (since the
+        # caller reset this): its answer may lack that mail, so the cache is not exact.
+        self.grew_meanwhile = False
         self.last_used = time.monotonic()
 
     def has(self, capability: str) -> bool:
@@ -102,6 +105,7 @@ class ImapConnection:
 
     def select(self, folder: str, *, readonly: bool = False) -> Selected:
         """SELECT (or EXAMINE) ``folder``; returns uidvalidity, uidnext, exists, highestmodseq."""
+        self.selected = None  # a failed SELECT leaves no folder selected (RFC 9051 6.3.2)
         raw = self.client.select_folder(folder, readonly=readonly)
         self.selected = Selected(
             name=folder,
@@ -111,6 +115,26 @@ class ImapConnection:
             highestmodseq=int(raw[b"HIGHESTMODSEQ"]) if b"HIGHESTMODSEQ" in raw else None,
         )
         return self.selected
+
+    def status_of_selected(self) -> Selected | None:
+        """STATUS of the selected folder (RFC 9051 6.3.11): what SELECT would report, without
+        the cost of selecting a large folder again. None, and nothing selected any more, when
+        it reports another UIDVALIDITY. Dovecot answers from the open folder, so a folder
+        deleted meanwhile is noticed by the NOOP of ``refresh_selection``, not here.
+        """
+        if self.selected is None:
+            return None
+        current, self.selected = self.selected, None  # until the server has answered
+        raw = self.client.folder_status(
+            current.name, ["UIDVALIDITY", "UIDNEXT", "MESSAGES", "HIGHESTMODSEQ"]
+        )
+        if int(raw[b"UIDVALIDITY"]) != current.uidvalidity:
+            return None
+        current.uidnext = int(raw.get(b"UIDNEXT", 0))
+        current.exists = int(raw.get(b"MESSAGES", 0))
+        current.highestmodseq = int(raw[b"HIGHESTMODSEQ"]) if b"HIGHESTMODSEQ" in raw else None
+        self.selected = current
+        return current
 
     def fetch_range(
         self, uid_set: str, items: Iterable[str], modifiers: Iterable[str] = ()
@@ -124,6 +148,7 @@ class ImapConnection:
         """
         imap = self.client._imap
         imap.untagged_responses.pop("VANISHED", None)
+        imap.untagged_responses.pop("EXISTS", None)
         args = ["UID", "FETCH", uid_set, "(" + " ".join(items).upper() + ")"]
         mods = list(modifiers)
         if mods:
@@ -131,6 +156,8 @@ class ImapConnection:
         tag = imap._command(*args)
         typ, data = imap._command_complete("FETCH", tag)
         self.client._checkok("fetch", typ, data)
+        if imap.untagged_responses.pop("EXISTS", None) is not None:
+            self.grew_meanwhile = True
         vanished = _parse_vanished(imap.untagged_responses.pop("VANISHED", []))
         typ, data = imap._untagged_response(typ, data, "FETCH")
         return parse_fetch_response(data, self.client.normalise_times, True), vanished
@@ -143,15 +170,30 @@ class ImapConnection:
     def noop_end(self, tag: Any) -> bool:
         """Read the answer of ``noop_begin``; True when the server reported no change.
 
-        The changes it reports are consumed: the selection is forgotten, so the next sync on
-        this connection selects the folder again rather than trust a quiet NOOP.
+        The changes it reports are consumed; the folder stays selected, and the sync that
+        follows asks for everything changed since the cache's HIGHESTMODSEQ, which includes them.
         """
         _text, responses = self.client._consume_until_tagged_response(tag, "NOOP")
-        if responses:
-            self.selected = None
-        else:
+        self._check_selection(responses)
+        if not responses:
             self.fresh_for = self.trusted_for
         return not responses
+
+    def refresh_selection(self) -> bool:
+        """NOOP: the server brings the selected folder up to date (its change notices are
+        dropped). False, and nothing selected any more, when the selection did not survive."""
+        _text, responses = self.client.noop()
+        self._check_selection(responses)
+        return self.selected is not None
+
+    def _check_selection(self, responses: list[Any]) -> None:
+        # Change notices (EXISTS, RECENT, EXPUNGE, FETCH: numbered; VANISHED; OK codes) leave
+        # the selection as it was; anything else means it is gone: Dovecot answers an untagged
+        # NO when the selected folder was deleted (and maybe created again) by another client.
+        for response in responses:
+            first = response[0] if isinstance(response, tuple) and response else None
+            if not isinstance(first, int) and first not in (b"VANISHED", b"OK"):
+                self.selected = None
 
     def search_text(self, criteria: list[str], *, timeout: float) -> list[int]:
         """UID SEARCH (UTF-8) that may wait ``timeout`` seconds, longer than usual commands.

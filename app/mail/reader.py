@@ -36,6 +36,13 @@ class _RawCache:
                 self.items.move_to_end(key)
             return value
 
+    def drop(self, key: tuple[str, str, int, int]) -> None:
+        """Forget one message (it was expunged)."""
+        with self.lock:
+            value = self.items.pop(key, None)
+            if value is not None:
+                self.size -= len(value)
+
     def put(self, key: tuple[str, str, int, int], value: bytes) -> None:
         with self.lock:
             if key in self.items or len(value) > self.limit // 4:
@@ -133,11 +140,13 @@ def _raw(
         raise NotFound("This message does not exist any more.")
     key = (account.email, folder, state.uidvalidity, uid)
     cached = None if headers_only else RAW_CACHE.get(key)
-    if cached is not None:
-        return cached
     item = b"BODY.PEEK[HEADER]" if headers_only else b"BODY.PEEK[]"
 
     def work(conn: ImapConnection) -> bytes | None:
+        if cached is not None:
+            # A copy read before is shown only while the message still exists: another
+            # client may have expunged it since.
+            return cached if _still_exists(conn, folder, state.uidvalidity, uid) else None
         selected = conn.select(folder, readonly=True)
         if selected.uidvalidity != state.uidvalidity:
             return None
@@ -147,10 +156,26 @@ def _raw(
 
     raw = POOL.run(account, work)
     if raw is None:
+        RAW_CACHE.drop(key)
+        refresh_folder(db, account=account, folder=folder)  # the list forgets it too; commits
         raise NotFound("This message does not exist any more.")
     if not headers_only:
         RAW_CACHE.put(key, raw)
     return raw
+
+
+def _still_exists(conn: ImapConnection, folder: str, uidvalidity: int, uid: int) -> bool:
+    """True when ``uid`` of ``folder`` is still on the server (one or two round trips).
+
+    On a connection that has ``folder`` selected, NOOP first: a server reports expunges made
+    by other clients between commands, and a command on a selection it has not brought up to
+    date may still find the message.
+    """
+    selected = conn.selected is not None and conn.selected.name == folder
+    kept = selected and conn.refresh_selection()
+    if not kept and conn.select(folder, readonly=True).uidvalidity != uidvalidity:
+        return False
+    return bool(conn.client.search(["UID", str(uid)]))
 
 
 def mark_as_read(db: Session, *, account: MailAccount, envelope: MailEnvelope) -> bool:

@@ -5,8 +5,13 @@ from __future__ import annotations
 import re
 from email.message import EmailMessage
 
+import pytest
+from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
+from app.errors import NotFound
+from app.mail import reader, service
+from app.mail.imap import MailAccount
 from app.settings import Settings
 from tests.integration.mail.conftest import deliver, make_message, other_client
 from tests.integration.mail.test_pages import _signed_in
@@ -137,3 +142,47 @@ def test_image_attachments_preview_inline_but_svg_never(
     svg_link = re.findall(r'href="(/mail/-/part[^"]+)"', page)[1].replace("&amp;", "&")
     forced = client.get(svg_link + "&preview=1")
     assert forced.headers["content-disposition"].startswith("attachment;")
+
+
+def test_a_message_expunged_by_another_client_is_gone_even_when_read_before(
+    db: Session, account: MailAccount, settings: Settings
+) -> None:
+    """The in-memory copy of a message read before must not outlive the message."""
+    for subject in ("keep", "doomed"):
+        deliver(settings, account.email, make_message(to=account.email, subject=subject))
+    service.open_folder(db, account=account, folder="INBOX")
+    opened = reader.open_message(db, account=account, folder="INBOX", uid=2)
+    db.commit()
+    assert opened.parsed.subject == "doomed"
+    assert reader.open_message(db, account=account, folder="INBOX", uid=2).envelope.uid == 2
+    other = other_client(settings, account.email)
+    other.select_folder("INBOX")
+    other.delete_messages([2])
+    other.expunge()
+    other.logout()
+    with pytest.raises(NotFound):
+        reader.open_message(db, account=account, folder="INBOX", uid=2)
+    with pytest.raises(NotFound):
+        reader.message_source(db, account=account, folder="INBOX", uid=2)
+    db.commit()
+    assert service.cached_envelope(db, account=account, folder="INBOX", uid=2) is None
+    listing = service.open_folder(db, account=account, folder="INBOX")
+    assert [row.subject for row in listing.rows] == ["keep"]
+    assert reader.open_message(db, account=account, folder="INBOX", uid=1).parsed.subject == "keep"
+
+
+def test_a_message_read_before_in_a_folder_not_selected_is_checked_too(
+    client: TestClient, mailbox: str, settings: Settings
+) -> None:
+    deliver(settings, mailbox, make_message(to=mailbox, subject="doomed"))
+    _signed_in(client, mailbox)
+    assert client.get("/mail/INBOX/1").status_code == 200
+    assert client.get("/mail/Trash").status_code == 200  # the pooled connection leaves INBOX
+    other = other_client(settings, mailbox)
+    other.select_folder("INBOX")
+    other.delete_messages([1])
+    other.expunge()
+    other.logout()
+    gone = client.get("/mail/INBOX/1")
+    assert gone.status_code == 404 and "does not exist any more" in gone.text
+    assert "doomed" not in gone.text

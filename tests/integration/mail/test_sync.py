@@ -7,11 +7,12 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.mail import service
-from app.mail.imap import MailAccount
+from app.mail import lease, service, sync
+from app.mail.imap import POOL, ImapConnection, MailAccount
 from app.mail.models import MailEnvelope
 from app.settings import Settings
 from tests.integration.mail.conftest import deliver, make_message, other_client
+from tests.integration.mail.test_sync_lease import _seed
 
 
 def _cache(db: Session, account: MailAccount, folder: str = "INBOX") -> dict[int, MailEnvelope]:
@@ -92,3 +93,45 @@ def test_cached_rows_belong_to_their_owner(
     ] == [secret]
     bobs_first = service.cached_envelope(db, account=bob, folder="INBOX", uid=1)
     assert bobs_first is None or bobs_first.subject != secret
+
+
+def test_a_resumed_first_sync_sees_flag_changes_made_while_it_was_interrupted(
+    db: Session, account: MailAccount, settings: Settings
+) -> None:
+    """A first sync cut short (the process died after some batches) resumes on the next
+    sync; envelopes it had cached must get the flags another client set meanwhile."""
+    count = sync.FIRST_BATCH * 2 + 200
+    _seed(settings, account.email, count)
+
+    def interrupted(conn: ImapConnection) -> None:
+        outcome = sync.sync_folder(
+            db, conn=conn, owner=account.email, folder="INBOX", first_batch=sync.FIRST_BATCH
+        )
+        assert outcome.state is not None and len(outcome.pending) == count - sync.FIRST_BATCH
+        sync.continue_first_sync(
+            db, conn=conn, state_id=outcome.state.id, uids=outcome.pending[:100]
+        )
+        lease.release(db, holder=outcome.holder)  # the process dies: nobody continues
+
+    POOL.run(account, interrupted)
+    first_batch, continued = count, count - sync.FIRST_BATCH - 50  # both cached already
+    assert {first_batch, continued} <= set(
+        db.scalars(select(MailEnvelope.uid).where(MailEnvelope.owner == account.email))
+    )
+    other = other_client(settings, account.email)
+    other.select_folder("INBOX")
+    other.add_flags([first_batch], [b"\\Seen", b"$Work"])
+    other.add_flags([continued], [b"\\Flagged"])
+    other.add_flags([1], [b"\\Answered"])  # not cached yet
+    other.delete_messages([count - 1])
+    other.expunge()
+    other.logout()
+
+    after = _cache(db, account)
+    assert len(after) == count - 1 and count - 1 not in after
+    assert after[first_batch].seen and "$Work" in after[first_batch].flags
+    assert after[continued].flagged and not after[continued].seen
+    assert after[1].answered
+    assert sum(row.seen or row.flagged for row in after.values()) == 2
+    state = service.refresh_folder(db, account=account, folder="INBOX")
+    assert state.complete
