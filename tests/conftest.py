@@ -92,9 +92,7 @@ def mailstack() -> Iterator[MailStackInfo]:
     directory.chmod(0o755)
     settings = base_settings(directory / "app", directory / "stack")
     # managed mode: the stack reads accounts from this database's views, next to USERS below
-    from app.migrate import upgrade
-
-    upgrade(settings)
+    migrated_sqlite(settings.data_dir / "hamkar.db")
     stack = SerialMailStack(settings)
     stack.start()
     mailboxes = MailboxPool(stack)
