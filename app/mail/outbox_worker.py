@@ -30,12 +30,18 @@ async def run_outbox_worker(
 
 async def process_due(sessions: sessionmaker[Session], *, settings: Settings, secret: bytes) -> int:
     """Claim and deliver what is due now; returns how many went out."""
-    with sessions() as db:
-        now = utcnow()
-        outbox.release_stale_claims(db, now=now)
-        claimed = outbox.claim_due(db, now=now)
+    # In a thread, like the other workers: on SQLite the claim waits while a request holds the
+    # write lock, and a WebDAV request holds it until the event loop takes its response.
+    claimed = await asyncio.to_thread(_claim_due, sessions)
     sent = 0
     for outbox_id in claimed:
         if await outbox.deliver(sessions, settings=settings, secret=secret, outbox_id=outbox_id):
             sent += 1
     return sent
+
+
+def _claim_due(sessions: sessionmaker[Session]) -> list[int]:
+    with sessions() as db:
+        now = utcnow()
+        outbox.release_stale_claims(db, now=now)
+        return outbox.claim_due(db, now=now)

@@ -137,8 +137,8 @@ def test_keyboard_and_a_vanished_message_after_htmx_navigation(
     other.delete_messages([1])
     other.expunge()
     other.logout()
-    page.click("text=first")
-    page.wait_for_timeout(3000)
+    with page.expect_event("load"):  # a full page load, not a swap
+        page.click("text=first")
     page.wait_for_selector("text=This message does not exist any more.")
     assert not _same_document(page)
     assert seen["leaks"] == [] and seen["dialogs"] == []

@@ -166,12 +166,10 @@ def test_unknown_accounts_are_throttled_exactly_like_real_ones(
     assert statuses_real == statuses_unknown == [401] * (limit - 1) + [429]
 
 
-def test_ip_throttling_covers_many_accounts(settings: Settings) -> None:
+def test_ip_throttling_covers_many_accounts(migrated_settings: Settings) -> None:
     from app.main import create_app
-    from app.migrate import upgrade
 
-    strict = settings.model_copy(update={"login_max_failures_ip": 3})
-    upgrade(strict)
+    strict = migrated_settings.model_copy(update={"login_max_failures_ip": 3})
     with TestClient(create_app(strict)) as tight:
         results = [
             login(tight, email=f"user{i}@example.com", password="x").status_code for i in range(3)

@@ -9,20 +9,13 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from app.migrate import alembic_config
+from tests.live import migrated_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def calendar_db(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[Session]:
-    from alembic import command
-
-    if request.param == "sqlite":
-        url = f"sqlite:///{data_dir / 'calendar.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    command.upgrade(alembic_config(url), "head")
-    engine = create_engine(url)
-    with Session(engine) as session:
-        yield session
-    engine.dispose()
-    command.downgrade(alembic_config(url), "base")
+    with migrated_database(request.param, data_dir) as url:
+        engine = create_engine(url)
+        with Session(engine) as session:
+            yield session
+        engine.dispose()

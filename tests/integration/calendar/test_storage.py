@@ -14,26 +14,19 @@ from app.calendar import query, service
 from app.calendar.models import CalendarOccurrence
 from app.calendar.query import TimeRange
 from app.errors import Conflict, Invalid, PreconditionFailed
-from app.migrate import alembic_config
 from tests.dav.samples import event
+from tests.live import migrated_database
 
 ME = "dana@example.com"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[Session]:
-    from alembic import command
-
-    if request.param == "sqlite":
-        url = f"sqlite:///{data_dir / 'storage.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    command.upgrade(alembic_config(url), "head")
-    engine = create_engine(url)
-    with Session(engine) as session:
-        yield session
-    engine.dispose()
-    command.downgrade(alembic_config(url), "base")
+    with migrated_database(request.param, data_dir) as url:
+        engine = create_engine(url)
+        with Session(engine) as session:
+            yield session
+        engine.dispose()
 
 
 def _access(db: Session) -> service.CalendarAccess:

@@ -6,13 +6,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from alembic import command
 from sqlalchemy.orm import Session
 
 from app.db import make_engine, make_session_factory
-from app.migrate import alembic_config
 from app.models import import_all_models
 from app.settings import Settings
+from tests.conftest import migrated_sqlite
 
 
 @contextmanager
@@ -29,6 +28,6 @@ def migrated_sqlite_session(data_dir: Path) -> Iterator[Session]:
     """A session on a fresh SQLite database in ``data_dir``, migrated to the newest revision."""
     import_all_models()
     settings = Settings(data_dir=data_dir, database_url=None)
-    command.upgrade(alembic_config(settings.effective_database_url), "head")
+    migrated_sqlite(data_dir / "hamkar.db")
     with session_on(settings) as session:
         yield session

@@ -21,9 +21,7 @@ from tests.conftest import TEST_PASSWORD, MailStackInfo
 @pytest.fixture
 def mailbox(mailstack: MailStackInfo) -> str:
     """A brand-new, empty mailbox on the test stack."""
-    address = f"u{uuid.uuid4().hex[:10]}@example.com"
-    mailstack.stack.add_user(address, TEST_PASSWORD)
-    return address
+    return mailstack.mailboxes.take()
 
 
 @pytest.fixture

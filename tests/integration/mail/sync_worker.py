@@ -1,8 +1,9 @@
 """A second app process for the lease test: syncs one folder and prints what it did (JSON).
 
-    python -m tests.integration.mail.sync_worker '<settings json>' <email> <password> <folder> <t>
+    python -m tests.integration.mail.sync_worker '<settings json>' <email> <password> <folder>
 
-Both processes log in first, then start syncing at the same wall-clock time ``t``.
+It logs in, prints "ready", and starts syncing when a line arrives on its stdin: the test
+releases both processes at once, as soon as both are logged in.
 """
 
 from __future__ import annotations
@@ -22,13 +23,14 @@ from app.settings import Settings
 
 
 def main() -> None:
-    raw, email, password, folder, start_at = sys.argv[1:6]
+    raw, email, password, folder = sys.argv[1:5]
     settings = Settings.model_validate_json(raw)
     account = MailAccount(
         key="worker", email=email, password=password, endpoint=ImapEndpoint.from_settings(settings)
     )
     POOL.run(account, lambda conn: None)  # logged in before the start line
-    time.sleep(max(0.0, float(start_at) - time.time()))
+    print("ready", flush=True)
+    sys.stdin.readline()
     with make_session_factory(make_engine(settings))() as db:
 
         def work(conn: ImapConnection) -> SyncOutcome:

@@ -10,7 +10,6 @@ import json
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -41,13 +40,25 @@ def _seed(settings: Settings, address: str, count: int, folder: str = "INBOX") -
 
 
 def _two_processes(settings: Settings, address: str) -> list[dict[str, object]]:
-    start_at = str(time.time() + 8)  # both processes are up and logged in by then
-    args = [settings.model_dump_json(), address, TEST_PASSWORD, "INBOX", start_at]
+    args = [settings.model_dump_json(), address, TEST_PASSWORD, "INBOX"]
     command = [sys.executable, "-m", "tests.integration.mail.sync_worker", *args]
     workers = [
-        subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        subprocess.Popen(
+            command,
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         for _ in range(2)
     ]
+    for worker in workers:  # both up and logged in ...
+        assert worker.stdout is not None
+        assert worker.stdout.readline() == b"ready\n", worker.communicate(timeout=60)
+    for worker in workers:  # ... then off together
+        assert worker.stdin is not None
+        worker.stdin.write(b"go\n")
+        worker.stdin.flush()
     results = []
     for worker in workers:
         out, err = worker.communicate(timeout=300)
