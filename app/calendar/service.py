@@ -7,12 +7,13 @@ Every function takes an explicit session and is keyword-only. Rights are decided
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, delete, insert, literal, null, or_, select, update
+from sqlalchemy import Row, Select, delete, insert, literal, null, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -330,6 +331,26 @@ def list_objects(
     if names is not None:
         query = query.where(CalendarObject.name.in_(names))
     return stored_objects(db, query.order_by(CalendarObject.name))
+
+
+# What a listing of many objects reads per item (PROPFIND depth 1, sync-collection): name,
+# entity tag, component and the iCalendar text (empty unless asked). Plain rows from a
+# column-only select: no ORM instances, no dates to parse, no wrapping per row.
+ObjectSummary = Row[str, str, str, str]
+
+
+def list_summaries(
+    db: Session, *, calendar: Calendar, names: list[str] | None = None, with_data: bool = False
+) -> Sequence[ObjectSummary]:
+    """The name, entity tag, component and (``with_data``) text of every object of a calendar,
+    or of those with the given names, by name."""
+    text = CalendarObject.ical if with_data else literal("").label("ical")
+    query = select(CalendarObject.name, CalendarObject.etag, CalendarObject.component, text).where(
+        CalendarObject.calendar_id == calendar.id
+    )
+    if names is not None:
+        query = query.where(CalendarObject.name.in_(names))
+    return db.connection().execute(query.order_by(CalendarObject.name)).all()
 
 
 def put_object(

@@ -14,7 +14,13 @@ from app.dav import address_data, scheduling, xml
 from app.dav import properties as props
 from app.dav import resources as r
 from app.dav.errors import DavError, from_domain
-from app.dav.multistatus import item_responses, multistatus, propstat, propstat_response
+from app.dav.multistatus import (
+    item_responses,
+    listable,
+    multistatus,
+    propstat,
+    propstat_response,
+)
 from app.dav.reports import REPORTS, XML_TYPE
 from app.dav.xml import CALDAV, CARDDAV, DAV, Element, el, tag
 from app.errors import DomainError
@@ -44,6 +50,27 @@ class Response:
     body: bytes = b""
     content_type: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+
+
+def prefers_minimal(headers: dict[str, str]) -> bool:
+    """Whether the client asks for a minimal answer: ``Prefer: return=minimal`` (RFC 7240 4.2,
+    RFC 8144 2), or ``Brief: t``, the older header some Apple clients still send."""
+    if headers.get("brief", "").strip().lower() == "t":
+        return True
+    for preference in headers.get("prefer", "").split(","):
+        name, _, value = preference.split(";", 1)[0].partition("=")
+        if name.strip().lower() == "return" and value.strip().strip('"').lower() == "minimal":
+            return True
+    return False
+
+
+# What a minimal answer says it is (RFC 7240 3); ``Vary`` because the body depends on it.
+MINIMAL_APPLIED = {"Preference-Applied": "return=minimal", "Vary": "Brief, Prefer"}
+
+
+def _asking(ctx: props.Context, req: Request) -> props.Context:
+    """The context with the client's preference for a minimal answer."""
+    return props.Context(ctx.db, ctx.user, minimal=prefers_minimal(req.headers))
 
 
 def options(ctx: props.Context, req: Request) -> Response:
@@ -91,19 +118,32 @@ def propfind(ctx: props.Context, req: Request) -> Response:
             names = [c.tag for c in xml.children(prop)]
         elif xml.child(root, tag(DAV, "propname")) is not None:
             names, names_only = list(props.PROPERTIES), True
-    members = r.members(ctx.db, res, with_data=False) if depth == "1" else []
-    responses: list[str | Element] = [propstat_response(ctx, res, names, names_only=names_only)]
-    items = [m for m in members if isinstance(m, r.CalendarItem)]
-    fast = (
-        item_responses(items, names, with_data=False)
-        if names is not None and not names_only and len(items) == len(members)
-        else None
-    )
-    if fast is not None:
-        responses += fast
-    else:
-        responses += [propstat_response(ctx, m, names, names_only=names_only) for m in members]
-    return Response(207, multistatus(responses), XML_TYPE)
+    ctx = _asking(ctx, req)
+    responses = [propstat_response(ctx, res, names, names_only=names_only)]
+    if depth == "1":
+        responses += _member_responses(ctx, res, names, names_only=names_only)
+    return Response(207, multistatus(responses), XML_TYPE, _applied(ctx))
+
+
+def _applied(ctx: props.Context) -> dict[str, str]:
+    return dict(MINIMAL_APPLIED) if ctx.minimal else {}
+
+
+def _member_responses(
+    ctx: props.Context, res: r.Resource, names: list[str] | None, *, names_only: bool
+) -> list[str]:
+    """The responses of a collection's members: a calendar's items straight from a column-only
+    listing when only the common item properties are asked, else member by member."""
+    if (
+        isinstance(res, r.CalendarCollection)
+        and names is not None
+        and not names_only
+        and listable(names, with_data=False)
+    ):
+        rows = calendars.list_summaries(ctx.db, calendar=res.access.calendar)
+        return item_responses(res.href, rows, names)
+    members = r.members(ctx.db, res, with_data=False)
+    return [propstat_response(ctx, m, names, names_only=names_only) for m in members]
 
 
 def proppatch(ctx: props.Context, req: Request) -> Response:
@@ -123,7 +163,7 @@ def proppatch(ctx: props.Context, req: Request) -> Response:
     response = el(tag(DAV, "response"), None, xml.href(r.href(res)))
     for code in sorted({c for _n, c in results}):
         response.append(propstat(code, [el(n) for n, c in results if c == code]))
-    return Response(207, multistatus([response]), XML_TYPE)
+    return Response(207, multistatus([xml.render(response)]), XML_TYPE)
 
 
 def _store(ctx: props.Context, res: r.Resource, name: str, value: Element | None) -> int:
@@ -212,7 +252,9 @@ def put(ctx: props.Context, req: Request) -> Response:
                 raise DavError(405, "Items can only be stored inside a calendar or address book.")
     except DomainError as exc:
         raise _domain(exc, res) from exc
-    return Response(201 if created else 204, headers={"ETag": etag})
+    # The answer never has a body, so a wish for a minimal one is met (RFC 7240 4.2).
+    applied = {"Preference-Applied": "return=minimal"} if prefers_minimal(req.headers) else {}
+    return Response(201 if created else 204, headers={"ETag": etag, **applied})
 
 
 def _domain(exc: DomainError, res: r.Resource | None) -> DavError:
@@ -370,9 +412,11 @@ def report(ctx: props.Context, req: Request) -> Response:
     handler = REPORTS.get(root.tag)
     if handler is None:
         raise DavError(403, f"Unsupported report {root.tag}.", precondition="supported-report")
+    ctx = _asking(ctx, req)
     content_type, body = handler(ctx, res, root)
-    status = 200 if content_type.startswith("text/calendar") else 207
-    return Response(status, body, content_type)
+    if content_type.startswith("text/calendar"):  # free-busy-query: no propstats to leave out
+        return Response(200, body, content_type)
+    return Response(207, body, content_type, _applied(ctx))
 
 
 def post(ctx: props.Context, req: Request) -> Response:

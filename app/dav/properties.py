@@ -26,10 +26,12 @@ Value = str | list[Element] | None
 
 @dataclass
 class Context:
-    """What a property needs: the database and who is asking."""
+    """What a property needs: the database and who is asking; ``minimal`` when the client
+    asked for a minimal answer (RFC 8144 2.1: no propstat for missing properties)."""
 
     db: Session
     user: str
+    minimal: bool = False
 
 
 class Property:

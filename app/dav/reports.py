@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -17,10 +17,12 @@ from app.dav.errors import DavError
 from app.dav.multistatus import (
     Extra,
     item_responses,
+    listable,
     multistatus,
     propstat,
     propstat_response,
     status_response,
+    stored_rows,
 )
 from app.dav.xml import CALDAV, CARDDAV, DAV, Element, el, tag
 from app.errors import DomainError
@@ -39,7 +41,7 @@ def _requested(root: Element) -> tuple[list[str] | None, bool]:
     return None, False
 
 
-def _answer(responses: list[str | Element], sync_token: str | None = None) -> tuple[str, bytes]:
+def _answer(responses: Sequence[str], sync_token: str | None = None) -> tuple[str, bytes]:
     return XML_TYPE, multistatus(responses, sync_token)
 
 
@@ -67,14 +69,15 @@ def _is_plain(request: Element | None) -> bool:
     )
 
 
-def _plain_responses(
-    root: Element, items: list[r.CalendarItem], names: list[str] | None, names_only: bool
-) -> list[str | Element] | None:
-    """The responses for existing calendar items written straight from the stored columns
-    when calendar-data, if asked, is plain (see ``item_responses``); ``None`` otherwise."""
-    if names_only or names is None or not _is_plain(_calendar_data_request(root)):
-        return None
-    return item_responses(items, names, with_data=True)
+def _plain(root: Element, names: list[str] | None, names_only: bool) -> bool:
+    """Whether the responses can be written straight from the stored columns: only the common
+    item properties asked, calendar-data (if asked) plain (see ``item_responses``)."""
+    return (
+        not names_only
+        and names is not None
+        and listable(names, with_data=True)
+        and _is_plain(_calendar_data_request(root))
+    )
 
 
 def _calendar_data_extra(root: Element, ctx: props.Context) -> Extra:
@@ -126,17 +129,18 @@ def calendar_query(ctx: props.Context, res: r.Resource, root: Element) -> tuple[
         objects = calendar_query_service.query(
             ctx.db, calendar=res.access.calendar, comp_filter=comp_filter
         )
-        items = [r.CalendarItem(res, o.name, o) for o in objects]
+        collection = res
     elif isinstance(res, r.CalendarItem) and res.obj is not None:
         matching = calendar_query_service.query(
             ctx.db, calendar=res.collection.access.calendar, comp_filter=comp_filter
         )
-        items = [res] if any(o.id == res.obj.id for o in matching) else []
+        objects = [o for o in matching if o.id == res.obj.id]
+        collection = res.collection
     else:
         raise DavError(403, "calendar-query works on calendars", precondition="supported-report")
-    plain = _plain_responses(root, items, names, names_only)
-    if plain is not None:
-        return _answer(plain)
+    if names is not None and _plain(root, names, names_only):
+        return _answer(item_responses(collection.href, stored_rows(objects), names))
+    items = [r.CalendarItem(collection, o.name, o) for o in objects]
     return _answer(
         [propstat_response(ctx, i, names, names_only=names_only, extra=extra) for i in items]
     )
@@ -170,19 +174,19 @@ def _multiget(
         requested = [n for _t, k, n in wanted if k == place]
         for member in r.members(ctx.db, collection, names=requested) if collection else []:
             items[(place, _member_name(member))] = member
-    responses: list[str | Element] = []
+    responses: list[str] = []
     for target, key, name in wanted:
         item = items.get((key, name)) if key is not None else None
         if item is None or not isinstance(item, kinds):
             responses.append(status_response(target, 404))
             continue
-        plain = (
-            _plain_responses(root, [item], names, names_only)
-            if isinstance(item, r.CalendarItem)
-            else None
-        )
-        if plain is not None:
-            responses += plain
+        if (
+            isinstance(item, r.CalendarItem)
+            and item.obj is not None
+            and names is not None
+            and _plain(root, names, names_only)
+        ):
+            responses += item_responses(item.collection.href, stored_rows([item.obj]), names)
         else:
             responses.append(
                 propstat_response(ctx, item, names, names_only=names_only, extra=extra)
@@ -308,8 +312,7 @@ def sync_collection(ctx: props.Context, res: r.Resource, root: Element) -> tuple
             if isinstance(res, r.CalendarCollection)
             else res.book.revision
         )
-        found = r.members(ctx.db, res, with_data=_wants_data(names))
-        responses = _member_responses(ctx, root, key, found, names, names_only)
+        responses = _member_responses(ctx, root, res, None, names, names_only)
         return _answer(responses, props.SYNC_TOKEN_PREFIX + f"{key}-{collection_id}-{current}")
     try:
         changes = (
@@ -321,9 +324,8 @@ def sync_collection(ctx: props.Context, res: r.Resource, root: Element) -> tuple
         raise DavError(
             403, "The sync token is not valid.", precondition="valid-sync-token"
         ) from exc
-    changed = r.members(ctx.db, res, names=changes.changed, with_data=_wants_data(names))
     deleted = changes.deleted
-    responses = _member_responses(ctx, root, key, changed, names, names_only)
+    responses = _member_responses(ctx, root, res, changes.changed, names, names_only)
     base = r.href(res)
     responses += [status_response(base + r.href_of(n)[len(r.PREFIX) + 1 :], 404) for n in deleted]
     return _answer(responses, props.SYNC_TOKEN_PREFIX + f"{key}-{collection_id}-{changes.revision}")
@@ -332,19 +334,26 @@ def sync_collection(ctx: props.Context, res: r.Resource, root: Element) -> tuple
 def _member_responses(
     ctx: props.Context,
     root: Element,
-    key: str,
-    members: list[r.Resource],
+    res: r.CalendarCollection | r.AddressBookCollection,
+    changed: list[str] | None,
     names: list[str] | None,
     names_only: bool,
-) -> list[str | Element]:
-    """One response per member of a synced collection: plain calendar data straight from the
-    rows when that is what was asked, else each member's properties one by one."""
-    if key == "cal":
-        items = [m for m in members if isinstance(m, r.CalendarItem)]
-        plain = _plain_responses(root, items, names, names_only)
-        if plain is not None:
-            return plain
-    extra = _calendar_data_extra(root, ctx) if key == "cal" else _address_extra(root)
+) -> list[str]:
+    """One response per member of a synced collection (all, or the ``changed`` names): a
+    calendar's items straight from a column-only listing when only the common properties and
+    plain calendar data are asked, else each member's properties one by one."""
+    if (
+        isinstance(res, r.CalendarCollection)
+        and names is not None
+        and _plain(root, names, names_only)
+    ):
+        rows = calendars.list_summaries(
+            ctx.db, calendar=res.access.calendar, names=changed, with_data=_wants_data(names)
+        )
+        return item_responses(res.href, rows, names)
+    members = r.members(ctx.db, res, names=changed, with_data=_wants_data(names))
+    calendar = isinstance(res, r.CalendarCollection)
+    extra = _calendar_data_extra(root, ctx) if calendar else _address_extra(root)
     return [propstat_response(ctx, m, names, names_only=names_only, extra=extra) for m in members]
 
 
@@ -370,7 +379,7 @@ def _token_revision(token: str, key: str, collection_id: int) -> int:
 
 def expand_property(ctx: props.Context, res: r.Resource, root: Element) -> tuple[str, bytes]:
     """DAV:expand-property (RFC 3253 3.8): follow the hrefs of properties, recursively."""
-    return _answer([_expanded_response(ctx, res, root, depth=0)])
+    return _answer([xml.render(_expanded_response(ctx, res, root, depth=0))])
 
 
 def _expanded_response(ctx: props.Context, res: r.Resource, spec: Element, depth: int) -> Element:
@@ -393,8 +402,10 @@ def _expanded_response(ctx: props.Context, res: r.Resource, spec: Element, depth
     response = el(tag(DAV, "response"), None, xml.href(r.href(res)))
     if found:
         response.append(propstat(200, found))
-    if missing:
+    if missing and not ctx.minimal:
         response.append(propstat(404, missing))
+    if len(response) == 1:  # a DAV:response needs a propstat (RFC 4918 14.24)
+        response.append(propstat(200, []))
     return response
 
 

@@ -129,3 +129,31 @@ def test_outbox_refuses_what_it_does_not_do(live_directory: tuple[str, Session])
 
 def _list(value: object) -> list[object]:
     return value if isinstance(value, list) else [value]
+
+
+def test_server_side_scheduling_is_not_announced(live_directory: tuple[str, Session]) -> None:
+    """Hamkar does free/busy through the outbox but no implicit scheduling (RFC 6638 3.2): a PUT
+    with attendees sends nothing and is stored as sent. So the DAV header must not say
+    calendar-auto-schedule (RFC 6638 2), or clients would leave the invitations to the server
+    and nobody would receive them; without it they send iMIP themselves."""
+    base, _db = live_directory
+    client = caldav.DAVClient(url=base, username="alice@example.com", password=TEST_PASSWORD)
+    assert client.supports_caldav() and not client.supports_scheduling()
+    alice = httpx.Client(base_url=base, auth=("alice@example.com", TEST_PASSWORD))
+    calendar = "/dav/calendars/alice@example.com/personal/"
+    for path in ("/dav/", PRINCIPAL, calendar):
+        classes = [c.strip() for c in alice.options(path).headers["DAV"].split(",")]
+        assert "calendar-access" in classes and "calendar-auto-schedule" not in classes
+    meeting = event(
+        "meeting",
+        extra="ORGANIZER:mailto:alice@example.com\r\n"
+        "ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:bob@example.com\r\n",
+    )
+    stored = alice.put(calendar + "meeting.ics", content=meeting)
+    assert stored.status_code == 201 and "calendar-auto-schedule" not in stored.headers["DAV"]
+    assert alice.get(calendar + "meeting.ics").text == meeting  # no SCHEDULE-STATUS added
+    bob = httpx.Client(base_url=base, auth=("bob@example.com", TEST_PASSWORD))
+    inbox = bob.request(
+        "PROPFIND", "/dav/principals/bob@example.com/inbox/", headers={"Depth": "1"}
+    )
+    assert inbox.text.count("<d:response>") == 1  # nothing was delivered
