@@ -54,6 +54,15 @@ class Conflict(DomainError):
     status_code = 409
 
 
+class Locked(Conflict):
+    """Someone else holds a lock on the resource (RFC 4918 section 11.3: 423 Locked).
+
+    Not a plain 409: a client may retry once the lock is gone, and nothing was saved.
+    """
+
+    status_code = 423
+
+
 class TooLarge(DomainError):
     """The input is over a configured size limit."""
 

@@ -15,7 +15,7 @@ from urllib.parse import quote
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from app.errors import Conflict
+from app.errors import Locked
 from app.files.models import FileLock
 
 FIELDS = ("root", "principal", "scope", "type", "depth", "owner", "timeout", "expire")
@@ -115,7 +115,7 @@ class Holder:
 
 
 def ensure_unlocked(db: Session, *, space_id: int, path: str, user: str) -> None:
-    """``Conflict`` when someone else holds a lock on the path, an ancestor or a descendant.
+    """``Locked`` when someone else holds a lock on the path, an ancestor or a descendant.
 
     The web app has no lock tokens, so its changes respect every lock but the user's own.
     """
@@ -134,6 +134,30 @@ def ensure_unlocked(db: Session, *, space_id: int, path: str, user: str) -> None
     ]
     for lock in found:
         if lock["principal"] != user:
-            raise Conflict(
+            raise Locked(
                 "“%(path)s” is locked by %(who)s.", path=path or "/", who=lock["principal"]
             )
+
+
+def on_path(db: Session, *, space_id: int, path: str) -> list[dict[str, Any]]:
+    """Live locks anchored at the path or at any folder above it, whatever their depth.
+
+    A write without lock tokens (the WebDAV fast paths) may go ahead only when this is empty:
+    a depth-0 lock on a folder protects its list of members too (RFC 4918 section 7.5).
+    """
+    root = lock_root(space_id, path)
+    roots = [root]
+    current = root
+    while current.count("/") > 2:
+        current = current.rsplit("/", 1)[0]
+        roots.append(current)
+    now = time.time()
+    rows = db.scalars(select(FileLock).where(FileLock.root.in_(roots)))
+    return [_as_dict(row) for row in rows if not (0 <= row.expire < now)]
+
+
+def ensure_no_lock(db: Session, *, space_id: int, path: str) -> None:
+    """``Locked`` when any lock (also the writer's own) covers the path: for writes that
+    carry no lock token."""
+    for lock in on_path(db, space_id=space_id, path=path):
+        raise Locked("“%(path)s” is locked by %(who)s.", path=path or "/", who=lock["principal"])

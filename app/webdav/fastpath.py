@@ -8,13 +8,14 @@ else (and every other method) goes to wsgidav unchanged, so the protocol stays w
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import unquote
 
 from anyio import to_thread
 
 from app.auth.basic import authenticate_basic, parse_basic_authorization
-from app.errors import DomainError, TooLarge
+from app.errors import Conflict, DomainError, TooLarge
 from app.files import locks, service, spaces
 from app.files.models import FileNode
 from app.files.storage import BlobWriter, StoredBlob
@@ -28,7 +29,6 @@ _SKIP_HEADERS = {
     b"if-unmodified-since",
     b"if-modified-since",
     b"content-range",
-    b"expect",
 }
 BATCH = 1024 * 1024
 
@@ -55,6 +55,10 @@ class PutFastPath:
         """What to write where, or ``None`` to let wsgidav handle the request."""
         headers = dict(scope["headers"])
         if _SKIP_HEADERS & set(headers) or b"#" in scope.get("raw_path", b""):
+            return None
+        # curl and most clients send "Expect: 100-continue" with a large body; the ASGI
+        # server answers it when the body is first read (RFC 9110 section 10.1.1).
+        if headers.get(b"expect", b"100-continue").lower() != b"100-continue":
             return None
         credentials = parse_basic_authorization(
             headers.get(b"authorization", b"").decode("latin-1")
@@ -103,14 +107,8 @@ class PutFastPath:
             existing = service.child(db, parent=parent, name=names[-1])
             if not parent.is_dir or (existing is not None and existing.is_dir):
                 return None
-            root = locks.lock_root(access.space.id, rel)
-            if locks.in_space(db, space_id=access.space.id):
-                held = locks.under(db, root=root, include_children=False)
-                ancestors = [root.rsplit("/", depth)[0] for depth in range(1, root.count("/") - 1)]
-                for ancestor in ancestors:
-                    held += locks.under(db, root=ancestor, include_children=False)
-                if held:
-                    return None
+            if locks.on_path(db, space_id=access.space.id, path=rel):
+                return None  # wsgidav checks the lock tokens (or answers 423)
             declared = headers.get(b"content-length", b"")
             free = access.space.quota_bytes - access.space.used_bytes
             limit = min(context.settings.files_max_upload_bytes, free)
@@ -120,6 +118,7 @@ class PutFastPath:
         return {
             "email": email,
             "mount": mount,
+            "path": rel,
             "parent_id": parent.id,
             "name": names[-1],
             "limit": limit,
@@ -143,28 +142,45 @@ class PutFastPath:
         except DomainError as exc:
             if await to_thread.run_sync(self._unused, blob):
                 self.context.store.remove(blob.sha256)
-            status = 507 if isinstance(exc, TooLarge) else 409
-            await _respond(send, status, str(exc).encode())
+            # 423 when someone locked the file while its body was arriving, 507 over quota,
+            # 409 when the folder went away (RFC 4918 section 9.7.1).
+            await _respond(send, exc.status_code, str(exc).encode())
             return
         await _respond(send, 201 if plan["new"] else 204, b"", etag=etag)
 
     async def _receive_into(self, writer: BlobWriter, receive: Any) -> str:
+        """Stream the body into ``writer``; "ok", "full" (over the limit) or "gone".
+
+        One batch is written (hashed and put on disk, in a worker thread) while the next one
+        is received, so the network and the disk work at the same time; at most two batches
+        are in memory.
+        """
+        loop = asyncio.get_running_loop()
+        writing: asyncio.Future[int] | None = None
         pending: list[bytes] = []
         size = 0
         more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return "gone"
-            pending.append(message.get("body", b""))
-            size += len(pending[-1])
-            more = message.get("more_body", False)
-            if size >= BATCH or not more:
-                data, pending, size = b"".join(pending), [], 0
-                try:
-                    await to_thread.run_sync(writer.write, data)
-                except TooLarge:
-                    return "full"
+        try:
+            while more:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return "gone"
+                pending.append(message.get("body", b""))
+                size += len(pending[-1])
+                more = message.get("more_body", False)
+                if size >= BATCH or not more:
+                    data, pending, size = b"".join(pending), [], 0
+                    if writing is not None:
+                        await writing
+                    writing = loop.run_in_executor(None, writer.write, data)
+            if writing is not None:
+                await writing
+                writing = None
+        except TooLarge:
+            return "full"
+        finally:
+            if writing is not None:  # never leave a write running on a writer being discarded
+                await asyncio.gather(writing, return_exceptions=True)
         return "ok"
 
     def _save(self, plan: dict[str, Any], blob: StoredBlob) -> str:
@@ -174,10 +190,10 @@ class PutFastPath:
                 db, settings=context.settings, email=plan["email"], mount=plan["mount"]
             )
             parent = db.get(FileNode, plan["parent_id"])
-            if parent is None:
-                raise service.QuotaExceeded(
-                    "There is not enough space left for this (quota reached)."
-                )
+            if parent is None or parent.trashed_at is not None:
+                raise Conflict("No such folder.")
+            # Checked again now that the body is in: a lock may have been taken meanwhile.
+            locks.ensure_no_lock(db, space_id=access.space.id, path=plan["path"])
             node, _new = service.write_file(
                 db,
                 access=access,

@@ -13,12 +13,13 @@ from wsgidav.dav_error import (
     HTTP_CONFLICT,
     HTTP_FORBIDDEN,
     HTTP_INSUFFICIENT_STORAGE,
+    HTTP_LOCKED,
     HTTP_NOT_FOUND,
     HTTP_REQUEST_ENTITY_TOO_LARGE,
     DAVError,
 )
 
-from app.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, TooLarge
+from app.errors import Conflict, DomainError, Forbidden, Invalid, Locked, NotFound, TooLarge
 from app.files import spaces
 from app.files.service import QuotaExceeded
 from app.webdav.context import WebDavContext
@@ -30,6 +31,7 @@ _STATUS = (
     (TooLarge, HTTP_REQUEST_ENTITY_TOO_LARGE),
     (NotFound, HTTP_NOT_FOUND),
     (Forbidden, HTTP_FORBIDDEN),
+    (Locked, HTTP_LOCKED),
     (Conflict, HTTP_CONFLICT),
     (Invalid, HTTP_BAD_REQUEST),
 )

@@ -18,7 +18,7 @@ from app.files import locks, service, spaces, trash
 from app.files.models import DeadProperty, FileNode
 from app.files.storage import BlobWriter, StoredBlob
 from app.files.versions import Retention
-from app.webdav.request import context_of, dav_errors, db_of, user_of
+from app.webdav.request import context_of, dav_errors, db_of, forget_request_locks, user_of
 
 
 class VirtualFolder(DAVCollection):  # type: ignore[misc]
@@ -344,6 +344,11 @@ class FileResource(NodeMixin, DAVNonCollection):  # type: ignore[misc]
         if with_errors:
             writer.discard()
             return
+        try:
+            self._ensure_still_writable()
+        except DAVError:
+            writer.discard()
+            raise
         blob = writer.commit()
         self.environ.setdefault("hamkar.new_blobs", set()).add(blob.sha256)
         parent = self.parent or self.provider.parent_node(self)
@@ -360,6 +365,17 @@ class FileResource(NodeMixin, DAVNonCollection):  # type: ignore[misc]
                 keep=Retention.from_settings(settings),
             )
         self.node = node
+
+    def _ensure_still_writable(self) -> None:
+        """423 when a lock was taken, maybe through another app process, while the body
+        was arriving: wsgidav's own guard only covers the process it runs in."""
+        forget_request_locks()
+        self.provider.lock_manager.check_write_permission(
+            url=self.get_ref_url(),
+            depth="0",
+            token_list=self.environ.get("wsgidav.ifLockTokenList") or [],
+            principal=self.environ.get("wsgidav.user_name") or "",
+        )
 
     def copy_move_single(self, dest_path: str, *, is_move: bool) -> None:
         NodeMixin.copy_move_single(self, dest_path, is_move=is_move)

@@ -172,6 +172,7 @@ async function uploadWithRetry(target, path, file, row) {
       : await uploadOne(target.url, path, file, row);
     if (code === 200) { status.textContent = message("done"); return true; }
     if (code === 409) { status.textContent = message("conflict"); return true; }
+    if (code === 423) { status.textContent = message("locked"); break; } // nothing was saved
     if (code === 413 || code === 507) { status.textContent = message("too-large"); break; }
     if (code >= 400 && code < 500 && code !== 404) break; // a refusal will not change by retrying
     await sleep(500 * attempt);
