@@ -51,6 +51,7 @@ from app.tasks import views as tasks_views
 from app.web import health
 from app.web.csrf import CSRFMiddleware
 from app.web.errors import CrashGuardMiddleware, csrf_refusal_page, install_error_handlers
+from app.web.header_case import HeaderCaseMiddleware
 from app.web.ids import ids_in_range
 from app.web.locale import LanguageSwitchMiddleware
 from app.web.security import SecurityHeadersMiddleware
@@ -167,6 +168,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(SecurityHeadersMiddleware, https=settings.secure_cookies)
     app.add_middleware(ServerRootDiscovery)
+    app.add_middleware(HeaderCaseMiddleware)  # outermost: the names as they leave
     return app
 
 

@@ -65,6 +65,9 @@ def main(workdir: Path) -> None:
                 str(port),
                 "--log-level",
                 "warning",
+                # as `hamkar serve` runs: h11 writes header names as the app spells them
+                "--http",
+                "h11",
             ],
             env=env,
             cwd=ROOT,
