@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.mail import lease, service, sync
+from app.mail import lease, reader, service, sync
 from app.mail.imap import POOL, ImapConnection, MailAccount
 from app.mail.models import MailEnvelope
 from app.settings import Settings
@@ -135,3 +135,27 @@ def test_a_resumed_first_sync_sees_flag_changes_made_while_it_was_interrupted(
     assert sum(row.seen or row.flagged for row in after.values()) == 2
     state = service.refresh_folder(db, account=account, folder="INBOX")
     assert state.complete
+
+
+def test_a_sync_after_other_work_on_the_connection_sees_every_change(
+    db: Session, account: MailAccount, settings: Settings
+) -> None:
+    """The folder stays selected on the pooled connection after reading a message (which may
+    swallow the server's change notices); the next sync, without selecting it again, still
+    finds the flags, the expunge and the new mail another client made."""
+    for n in range(4):
+        deliver(settings, account.email, make_message(to=account.email, subject=f"m{n}"))
+    _cache(db, account)
+    other = other_client(settings, account.email)
+    other.select_folder("INBOX")
+    other.add_flags([1], [b"\\Flagged"])
+    reader.open_message(db, account=account, folder="INBOX", uid=4)  # consumes the notice
+    db.commit()
+    other.delete_messages([2])
+    other.expunge()
+    other.append("INBOX", make_message(to=account.email, subject="m4"))
+    other.logout()
+    after = _cache(db, account)
+    assert sorted(after) == [1, 3, 4, 5]
+    assert after[1].flagged and after[4].seen and after[5].subject == "m4"
+    assert not after[3].seen and not after[3].flagged
