@@ -45,7 +45,9 @@ class FileSpace(Base):
 class SpaceMember(Base):
     """A person's right on a team space: "read", "write" or "manage".
 
-    Keyed by email; ``group_id`` is reserved for directory groups (rights given to a whole team).
+    Keyed by email; for a directory group (a right given to a whole team) ``group_id`` is
+    the group and ``email`` its address. Deleting the group deletes the row (a foreign key
+    with ON DELETE CASCADE, so no orphan is left for a later group with the same id).
     """
 
     __tablename__ = "file_space_member"
@@ -55,7 +57,9 @@ class SpaceMember(Base):
     )
     email: Mapped[str] = mapped_column(String(320), primary_key=True)
     right: Mapped[str] = mapped_column(String(16))
-    group_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mail_group.id", ondelete="CASCADE"), nullable=True, index=True
+    )
 
 
 class FileNode(Base):

@@ -129,3 +129,46 @@ def test_upgrading_a_database_that_holds_data(database_url: str) -> None:
         assert language == "fa"
     engine.dispose()
     command.downgrade(config, "base")
+
+
+def test_0820_drops_orphan_group_rights_and_cascades_from_then_on(database_url: str) -> None:
+    """Rights of groups deleted before 0820 go; those of live groups and people stay."""
+    from sqlalchemy import event, text
+
+    config = alembic_config(database_url)
+    command.upgrade(config, "0610")
+    engine = create_engine(database_url)
+    if database_url.startswith("sqlite"):
+        event.listen(
+            engine, "connect", lambda conn, _record: conn.execute("PRAGMA foreign_keys=ON")
+        )
+    statements = [
+        "INSERT INTO organization (id, name, slug, created_at) "
+        "VALUES (1, 'Org', 'org', CURRENT_TIMESTAMP)",
+        "INSERT INTO domain (id, organization_id, name, created_at) "
+        "VALUES (1, 1, 'example.com', CURRENT_TIMESTAMP)",
+        "INSERT INTO mail_group (id, organization_id, domain_id, address, name, description, "
+        "send_policy, created_at) VALUES (5, 1, 1, 'team@example.com', 'Team', '', "
+        "'organization', CURRENT_TIMESTAMP)",
+        "INSERT INTO file_space (id, kind, organization_id, slug, name, quota_bytes, "
+        "used_bytes, created_at) VALUES (1, 'team', 1, 'crew', 'Crew', 100, 0, "
+        "CURRENT_TIMESTAMP)",
+        'INSERT INTO file_space_member (space_id, email, "right", group_id) VALUES '
+        "(1, 'alice@example.com', 'manage', NULL), (1, 'team@example.com', 'read', 5), "
+        "(1, 'gone@example.com', 'write', 77)",
+    ]
+    with engine.begin() as conn:
+        for statement in statements:
+            conn.execute(text(statement))
+    command.upgrade(config, "0820")
+    members = "SELECT email FROM file_space_member ORDER BY email"
+    with engine.begin() as conn:
+        assert conn.execute(text(members)).scalars().all() == [
+            "alice@example.com",
+            "team@example.com",
+        ]
+        conn.execute(text("DELETE FROM mail_group WHERE id = 5"))
+    with engine.connect() as conn:
+        assert conn.execute(text(members)).scalars().all() == ["alice@example.com"]
+    engine.dispose()
+    command.downgrade(config, "base")

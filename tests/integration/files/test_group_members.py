@@ -6,10 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db import make_engine, make_session_factory
 from app.directory import groups, service
+from app.directory.models import GroupMember
+from app.files.models import SpaceMember
 from app.settings import Settings
 from tests.integration.files.conftest import dav_client
 from tests.integration.files.test_web_files import Browser
@@ -129,3 +132,36 @@ def test_a_deleted_groups_right_does_not_pass_to_a_new_group(server: str, db: Se
     assert bob.http.get("/files", params={"s": "team/board"}).status_code == 404
     with dav_client(server, "bob@example.com") as dav:
         assert dav.request("PROPFIND", "/team/board/", headers={"Depth": "0"}).status_code == 404
+
+
+def test_deleting_a_group_deletes_its_rights_on_team_spaces(server: str, db: Session) -> None:
+    """No orphan rows: a later group that gets the same id or address inherits nothing."""
+    alice, bob = Browser(server, "alice@example.com"), Browser(server, "bob@example.com")
+    org = _org(db)
+    design = groups.create_group(db, organization_id=org, address="design@example.com", name="D")
+    studio = groups.create_group(db, organization_id=org, address="studio@example.com", name="S")
+    groups.add_member(db, group=studio, address="design@example.com")
+    groups.add_member(db, group=design, address="bob@example.com")
+    db.commit()
+    alice.post("/files/spaces", name="Crew", slug="crew")
+    alice.post("/files/members", s="team/crew", email="design@example.com", right="write")
+    alice.post("/files/members", s="team/crew", email="studio@example.com", right="read")
+    assert bob.upload("sketch.txt", b"v1", space="team/crew").status_code == 200
+    design_id = design.id
+
+    groups.delete_group(db, group=design)
+    db.commit()
+    db.expire_all()
+    rows = db.execute(select(SpaceMember.email, SpaceMember.group_id)).all()
+    assert sorted(rows) == [("alice@example.com", None), ("studio@example.com", studio.id)]
+    nested = select(GroupMember).where(GroupMember.member_group_id == design_id)
+    assert db.scalars(nested).all() == []
+    assert bob.http.get("/files", params={"s": "team/crew"}).status_code == 404
+
+    # A new group with the old address (and, on SQLite, maybe the old id) starts with nothing.
+    again = groups.create_group(db, organization_id=org, address="design@example.com", name="D2")
+    groups.add_member(db, group=again, address="bob@example.com")
+    db.commit()
+    assert bob.http.get("/files", params={"s": "team/crew"}).status_code == 404
+    with dav_client(server, "bob@example.com") as dav:
+        assert dav.put("/team/crew/late.txt", content=b"z").status_code in (404, 409)
