@@ -62,7 +62,8 @@ class CSRFMiddleware:
         self.secure_cookies = secure_cookies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or _exempt(scope["path"]):
+            # DAV clients and probes never use the token: no anonymous cookie for them either
             await self.app(scope, receive, send)
             return
         cookies = read_cookies(scope)
@@ -72,7 +73,7 @@ class CSRFMiddleware:
             anon_value = new_anon = secrets.token_urlsafe(32)
         expected = expected_token(self.secret, cookies, anon_value)
         scope.setdefault("state", {})["csrf_token"] = expected
-        if scope["method"] not in SAFE_METHODS and not _exempt(scope["path"]):
+        if scope["method"] not in SAFE_METHODS:
             ok, receive = await self._verify(scope, receive, expected)
             if not ok:
                 await (self.refusal or _forbidden)(scope, receive, send)

@@ -37,3 +37,6 @@ def test_header_names_are_spelled_as_usual_on_the_wire(migrated_settings: Settin
     assert b"\r\nX-Content-Type-Options: nosniff" in page
     assert b"\r\ncontent-type:" not in page
     assert b"\r\nDAV: 1, 3, calendar-access" in dav and b"\r\nContent-Length: 0" in dav
+    # a browser page gets the anonymous CSRF cookie; a DAV client, which never uses it, does not
+    assert b"\r\nSet-Cookie: hamkar_csrf=" in page
+    assert b"Set-Cookie" not in dav
