@@ -122,12 +122,15 @@ class PutFastPath:
             "parent_id": parent.id,
             "name": names[-1],
             "limit": limit,
+            "declared": int(declared) if declared.isdigit() else None,
             "new": existing is None,
             "type": headers.get(b"content-type", b"").decode("latin-1"),
         }
 
     async def _put(self, plan: dict[str, Any], receive: Any, send: Any) -> None:
-        writer = self.context.store.writer(max_bytes=max(plan["limit"], 0))
+        writer = self.context.store.writer(
+            max_bytes=max(plan["limit"], 0), expected=plan["declared"]
+        )
         try:
             outcome = await self._receive_into(writer, receive)
             if outcome != "ok":
