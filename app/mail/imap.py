@@ -25,6 +25,7 @@ from imapclient.response_parser import parse_fetch_response
 
 from app.auth.imap_login import ImapEndpoint
 from app.errors import DomainError, Unauthorized, Unavailable
+from app.mail.fetch_response import parse_simple_fetch
 
 T = TypeVar("T")
 
@@ -160,7 +161,9 @@ class ImapConnection:
             self.grew_meanwhile = True
         vanished = _parse_vanished(imap.untagged_responses.pop("VANISHED", []))
         typ, data = imap._untagged_response(typ, data, "FETCH")
-        return parse_fetch_response(data, self.client.normalise_times, True), vanished
+        times = self.client.normalise_times
+        fast = parse_simple_fetch(data, normalise_times=times)
+        return (fast if fast is not None else parse_fetch_response(data, times, True)), vanished
 
     def noop_begin(self) -> Any:
         """Send NOOP without waiting for its answer (``noop_end`` reads it), so the caller can
