@@ -64,6 +64,7 @@ class Selected:
     exists: int
     highestmodseq: int | None
     vanished: list[int] = field(default_factory=list)
+    readonly: bool = False  # EXAMINE: flags cannot be changed in this selection
 
 
 class ImapConnection:
@@ -114,8 +115,23 @@ class ImapConnection:
             uidnext=int(raw.get(b"UIDNEXT", 0)),
             exists=int(raw.get(b"EXISTS", 0)),
             highestmodseq=int(raw[b"HIGHESTMODSEQ"]) if b"HIGHESTMODSEQ" in raw else None,
+            readonly=readonly,
         )
         return self.selected
+
+    def ensure_selected(self, folder: str, *, writable: bool = False) -> Selected:
+        """``folder`` selected, read-only unless ``writable``: the current selection when it
+        is that folder (and writable, if asked), brought up to date by a NOOP, else a new
+        EXAMINE or SELECT. Reading with BODY.PEEK leaves \\Seen alone in either mode.
+
+        SELECT costs time proportional to the folder on some servers (0.1 to 1 s for 50,000
+        messages in a Dovecot maildir); the NOOP is one round trip.
+        """
+        current = self.selected
+        if current is not None and current.name == folder and not (writable and current.readonly):
+            if self.refresh_selection():
+                return current
+        return self.select(folder, readonly=not writable)
 
     def status_of_selected(self) -> Selected | None:
         """STATUS of the selected folder (RFC 9051 6.3.11): what SELECT would report, without
