@@ -128,10 +128,9 @@ class ImapConnection:
         messages in a Dovecot maildir); the NOOP is one round trip.
         """
         current = self.selected
-        if current is not None and current.name == folder and not (writable and current.readonly):
-            if self.refresh_selection():
-                return current
-        return self.select(folder, readonly=not writable)
+        if current is None or current.name != folder or (writable and current.readonly):
+            return self.select(folder, readonly=not writable)
+        return current if self.refresh_selection() else self.select(folder, readonly=not writable)
 
     def status_of_selected(self) -> Selected | None:
         """STATUS of the selected folder (RFC 9051 6.3.11): what SELECT would report, without
