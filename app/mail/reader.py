@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import imaplib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import NotFound
 from app.mail import mime
-from app.mail.imap import POOL, ImapConnection, MailAccount
+from app.mail.imap import POOL, ImapConnection, MailAccount, Selected
 from app.mail.models import MailEnvelope, MailFolderState
 from app.mail.sanitize import CleanBody, clean_html
 from app.mail.service import cached_envelope, refresh_folder
@@ -157,7 +158,7 @@ def _raw(
             # A copy read before is shown only while the message still exists: another
             # client may have expunged it since.
             return cached if _still_exists(conn, folder, state.uidvalidity, uid) else None
-        selected = conn.ensure_selected(folder, writable=writable)
+        selected = _selected_for_reading(conn, folder, writable=writable)
         if selected.uidvalidity != state.uidvalidity:
             return None
         data = conn.client.fetch([uid], [item.decode()]).get(uid, {})
@@ -172,6 +173,19 @@ def _raw(
     if not headers_only:
         RAW_CACHE.put(key, raw)
     return raw
+
+
+def _selected_for_reading(conn: ImapConnection, folder: str, *, writable: bool) -> Selected:
+    """``folder`` selected on ``conn``, read-write when the message will be marked read next
+    (one SELECT instead of EXAMINE then SELECT); read-only when SELECT is refused."""
+    if writable:
+        try:
+            return conn.ensure_selected(folder, writable=True)
+        except IMAPClientError as exc:
+            if isinstance(exc, imaplib.IMAP4.abort):
+                raise  # the link dropped (the pool retries), not a refusal
+            # Refused: marking will fail quietly, and reading may still be allowed.
+    return conn.ensure_selected(folder)
 
 
 def _still_exists(conn: ImapConnection, folder: str, uidvalidity: int, uid: int) -> bool:
