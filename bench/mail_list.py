@@ -263,6 +263,14 @@ def run(settings: Settings, address: str, rounds: int) -> None:
             repeat=11,
         )
         print(f"open folder, {label}: {ms:.1f} ms")
+    unopened = [
+        timed(lambda u=u: reader.open_message(db, account=account, folder="INBOX", uid=u))  # type: ignore[misc]
+        for u in uids[-20:-9]
+    ]
+    print(
+        "open a message not opened before (fetched, marked read; median of 11):"
+        f" {statistics.median(unopened):.1f} ms"
+    )
     uid = uids[-3]
     reader.open_message(db, account=account, folder="INBOX", uid=uid)
     seen = timed(lambda: reader.open_message(db, account=account, folder="INBOX", uid=uid), 21)

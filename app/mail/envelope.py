@@ -20,6 +20,14 @@ FETCH_ITEMS = (
     "INTERNALDATE",
 )
 _PARSER = BytesHeaderParser(policy=compat32)
+_ATOMS = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+_ADDR_SPEC = rf"{_ATOMS}@{_ATOMS}"
+# A display name of plain words (no specials of RFC 5322 3.2.3 but ".") and <addr>, or addr.
+_MAILBOX = re.compile(
+    rf"\s*(?:([^()<>@,;:\\\"\[\]\x00-\x1f]*?)\s*<({_ADDR_SPEC})>|({_ADDR_SPEC}))\s*"
+)
+_ODD_CONTROLS = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_FIELD = re.compile(r"([!-9;-~]+):[ \t]*")
 _KNOWN_FLAGS = {b"\\seen", b"\\flagged", b"\\answered", b"\\recent"}
 _RE_PREFIX = ("re:", "fwd:", "fw:", "aw:", "sv:", "پاسخ:", "ارجاع:")
 
@@ -28,6 +36,8 @@ def decode_words(value: str | None) -> str:
     """An RFC 2047 header decoded to text; undecodable parts are replaced, never raised."""
     if not value:
         return ""
+    if isinstance(value, str) and "=?" not in value:
+        return " ".join(value.split())  # plain ASCII (8-bit text comes as a Header object)
     try:
         text = str(make_header(decode_header(value)))
     except (LookupError, ValueError, UnicodeError, AssertionError):
@@ -39,8 +49,25 @@ def addresses(value: str | None) -> list[tuple[str, str]]:
     """(name, address) pairs of an address header, names decoded."""
     if not value:
         return []
-    pairs = email.utils.getaddresses([value])
+    pairs = _simple_addresses(value)
+    if pairs is None:
+        pairs = email.utils.getaddresses([value])
     return [(decode_words(name), addr.strip()) for name, addr in pairs if addr or name]
+
+
+def _simple_addresses(value: str) -> list[tuple[str, str]] | None:
+    """What ``getaddresses`` gives for a list of plain ``Name <a@b>`` or ``a@b`` (most mail),
+    read by a regular expression; None for anything else (quotes, comments, groups, 8-bit)."""
+    if not isinstance(value, str) or not value.isascii():
+        return None
+    pairs = []
+    for piece in value.split(","):
+        found = _MAILBOX.fullmatch(piece)
+        if found is None:
+            return None
+        name, angled, bare = found.groups()
+        pairs.append((" ".join((name or "").split()), angled or bare))
+    return pairs
 
 
 def format_addresses(pairs: list[tuple[str, str]]) -> str:
@@ -63,7 +90,7 @@ def sort_subject(subject: str) -> str:
 def envelope_row(uid: int, data: dict[bytes, Any], modseq: int) -> dict[str, Any]:
     """A ``MailEnvelope`` row (as a dict) from one FETCH response."""
     raw = next((v for k, v in data.items() if k.startswith(b"BODY[HEADER")), b"") or b""
-    headers = _PARSER.parsebytes(raw)
+    headers = _plain_headers(raw) or _PARSER.parsebytes(raw)
     sender = addresses(headers.get("From")) or addresses(headers.get("Sender"))
     name, addr = sender[0] if sender else ("", "")
     to, cc = addresses(headers.get("To")), addresses(headers.get("Cc"))
@@ -129,3 +156,38 @@ def _header_date(value: str | None) -> datetime:
     except (TypeError, ValueError, IndexError):
         return datetime(1970, 1, 1, tzinfo=UTC)
     return _utc(parsed)
+
+
+def _plain_headers(raw: bytes) -> dict[str, str] | None:
+    """The fields of an all-ASCII header block, as ``compat32`` parsing gives them (the first
+    of each name; folded lines kept), by name in lower case; None for anything else (8-bit
+    text, a malformed line), which the email package's parser reads instead."""
+    if not raw.isascii() or _ODD_CONTROLS.search(raw):  # (str.splitlines splits at more)
+        return None
+    fields: dict[str, str] = {}
+    name, value = "", ""
+    for line in raw.decode("ascii").splitlines(keepends=True):
+        if line[:1] in (" ", "\t"):
+            if not name:
+                return None
+            value += line
+            continue
+        if name and name not in fields:
+            fields[name] = value.rstrip("\r\n")
+        if not line.strip():
+            name = ""
+            break
+        found = _FIELD.match(line)
+        if found is None:
+            return None
+        name, value = found.group(1).lower(), line[found.end() :]
+    if name and name not in fields:
+        fields[name] = value.rstrip("\r\n")
+    return _Fields(fields)
+
+
+class _Fields(dict[str, str]):
+    """Header fields looked up case-insensitively, like ``Message.get``."""
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        return super().get(key.lower(), default)

@@ -25,6 +25,7 @@ from imapclient.response_parser import parse_fetch_response
 
 from app.auth.imap_login import ImapEndpoint
 from app.errors import DomainError, Unauthorized, Unavailable
+from app.mail.fetch_response import parse_simple_fetch
 
 T = TypeVar("T")
 
@@ -63,6 +64,7 @@ class Selected:
     exists: int
     highestmodseq: int | None
     vanished: list[int] = field(default_factory=list)
+    readonly: bool = False  # EXAMINE: flags cannot be changed in this selection
 
 
 class ImapConnection:
@@ -113,8 +115,22 @@ class ImapConnection:
             uidnext=int(raw.get(b"UIDNEXT", 0)),
             exists=int(raw.get(b"EXISTS", 0)),
             highestmodseq=int(raw[b"HIGHESTMODSEQ"]) if b"HIGHESTMODSEQ" in raw else None,
+            readonly=readonly,
         )
         return self.selected
+
+    def ensure_selected(self, folder: str, *, writable: bool = False) -> Selected:
+        """``folder`` selected, read-only unless ``writable``: the current selection when it
+        is that folder (and writable, if asked), brought up to date by a NOOP, else a new
+        EXAMINE or SELECT. Reading with BODY.PEEK leaves \\Seen alone in either mode.
+
+        SELECT costs time proportional to the folder on some servers (0.1 to 1 s for 50,000
+        messages in a Dovecot maildir); the NOOP is one round trip.
+        """
+        current = self.selected
+        if current is None or current.name != folder or (writable and current.readonly):
+            return self.select(folder, readonly=not writable)
+        return current if self.refresh_selection() else self.select(folder, readonly=not writable)
 
     def status_of_selected(self) -> Selected | None:
         """STATUS of the selected folder (RFC 9051 6.3.11): what SELECT would report, without
@@ -160,7 +176,9 @@ class ImapConnection:
             self.grew_meanwhile = True
         vanished = _parse_vanished(imap.untagged_responses.pop("VANISHED", []))
         typ, data = imap._untagged_response(typ, data, "FETCH")
-        return parse_fetch_response(data, self.client.normalise_times, True), vanished
+        times = self.client.normalise_times
+        fast = parse_simple_fetch(data, normalise_times=times)
+        return (fast if fast is not None else parse_fetch_response(data, times, True)), vanished
 
     def noop_begin(self) -> Any:
         """Send NOOP without waiting for its answer (``noop_end`` reads it), so the caller can

@@ -76,6 +76,9 @@ class MailEnvelope(Base):
         Index("ix_mail_envelope_folder_sender", "folder_id", "sender_sort", "uid"),
         Index("ix_mail_envelope_folder_subject", "folder_id", "subject_sort", "uid"),
         Index("ix_mail_envelope_folder_thread", "folder_id", "thread_root"),
+        # The quick header search walks a user's envelopes newest first and stops at a full
+        # page. On SQLite migration 0830 adds search_text to it (a covering index).
+        Index("ix_mail_envelope_owner_date", "owner", "date"),
         # The unread filter: only unseen rows, in list order, so its page reads a short index
         # instead of the whole folder. The predicate is spelled as the query spells it
         # (``seen IS 0`` / ``seen IS false``) so SQLite's planner recognises it, and ``seen``

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import imaplib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import NotFound
 from app.mail import mime
-from app.mail.imap import POOL, ImapConnection, MailAccount
+from app.mail.imap import POOL, ImapConnection, MailAccount, Selected
 from app.mail.models import MailEnvelope, MailFolderState
 from app.mail.sanitize import CleanBody, clean_html
 from app.mail.service import cached_envelope, refresh_folder
@@ -80,11 +81,13 @@ def open_message(
     if envelope is None:
         raise NotFound("This message does not exist any more.")
     too_large = envelope.size > MAX_DISPLAY_BYTES
-    raw = _raw(db, account=account, folder=folder, uid=uid, headers_only=too_large)
-    parsed = mime.parse(raw)
-    marked = (
-        mark_read and not envelope.seen and mark_as_read(db, account=account, envelope=envelope)
+    marking = mark_read and not envelope.seen
+    # Selected read-write at once when it will be marked: no EXAMINE, then SELECT.
+    raw = _raw(
+        db, account=account, folder=folder, uid=uid, headers_only=too_large, writable=marking
     )
+    parsed = mime.parse(raw)
+    marked = marking and mark_as_read(db, account=account, envelope=envelope)
     return OpenedMessage(
         folder=folder, envelope=envelope, parsed=parsed, too_large=too_large, marked_read=marked
     )
@@ -133,8 +136,16 @@ def attachment(
 
 
 def _raw(
-    db: Session, *, account: MailAccount, folder: str, uid: int, headers_only: bool = False
+    db: Session,
+    *,
+    account: MailAccount,
+    folder: str,
+    uid: int,
+    headers_only: bool = False,
+    writable: bool = False,
 ) -> bytes:
+    """The message (BODY.PEEK: never marked read here) from the raw cache or the server, on
+    the pooled connection's current selection when it is ``folder`` (no new SELECT)."""
     state = folder_state(db, owner=account.email, folder=folder)
     if state is None:
         raise NotFound("This message does not exist any more.")
@@ -147,7 +158,7 @@ def _raw(
             # A copy read before is shown only while the message still exists: another
             # client may have expunged it since.
             return cached if _still_exists(conn, folder, state.uidvalidity, uid) else None
-        selected = conn.select(folder, readonly=True)
+        selected = _selected_for_reading(conn, folder, writable=writable)
         if selected.uidvalidity != state.uidvalidity:
             return None
         data = conn.client.fetch([uid], [item.decode()]).get(uid, {})
@@ -164,6 +175,19 @@ def _raw(
     return raw
 
 
+def _selected_for_reading(conn: ImapConnection, folder: str, *, writable: bool) -> Selected:
+    """``folder`` selected on ``conn``, read-write when the message will be marked read next
+    (one SELECT instead of EXAMINE then SELECT); read-only when SELECT is refused."""
+    if writable:
+        try:
+            return conn.ensure_selected(folder, writable=True)
+        except IMAPClientError as exc:
+            if isinstance(exc, imaplib.IMAP4.abort):
+                raise  # the link dropped (the pool retries), not a refusal
+            # Refused: marking will fail quietly, and reading may still be allowed.
+    return conn.ensure_selected(folder)
+
+
 def _still_exists(conn: ImapConnection, folder: str, uidvalidity: int, uid: int) -> bool:
     """True when ``uid`` of ``folder`` is still on the server (one or two round trips).
 
@@ -171,9 +195,7 @@ def _still_exists(conn: ImapConnection, folder: str, uidvalidity: int, uid: int)
     by other clients between commands, and a command on a selection it has not brought up to
     date may still find the message.
     """
-    selected = conn.selected is not None and conn.selected.name == folder
-    kept = selected and conn.refresh_selection()
-    if not kept and conn.select(folder, readonly=True).uidvalidity != uidvalidity:
+    if conn.ensure_selected(folder).uidvalidity != uidvalidity:
         return False
     return bool(conn.client.search(["UID", str(uid)]))
 
@@ -187,7 +209,7 @@ def mark_as_read(db: Session, *, account: MailAccount, envelope: MailEnvelope) -
     folder, uid = state.name, envelope.uid
 
     def work(conn: ImapConnection) -> None:
-        conn.select(folder)
+        conn.ensure_selected(folder, writable=True)
         conn.client.add_flags([uid], [b"\\Seen"], silent=True)
 
     try:

@@ -25,6 +25,7 @@ from app.mail.models import MailEnvelope, MailFolderState
 
 BATCH = 2000
 FIRST_BATCH = 500  # a first sync caches this many of the newest envelopes before answering
+_ENVELOPES = MailEnvelope.metadata.tables[MailEnvelope.__tablename__]
 _WAIT_FOR_OTHER = 30.0  # seconds to wait for another syncer's (incremental) sync to end
 
 
@@ -314,8 +315,8 @@ def _fetch_new(db: Session, conn: ImapConnection, state: MailFolderState, uids: 
         wanted = set(batch)
         fetched, _ = conn.fetch_range(compress_uids(batch), items)
         rows = [_row(state, uid, data) for uid, data in fetched.items() if uid in wanted]
-        if rows:
-            db.execute(insert(MailEnvelope), rows)
+        if rows:  # a Core executemany: the ORM's bulk path adds a third to the insert's time
+            db.execute(insert(_ENVELOPES), rows)
         db.flush()
 
 
