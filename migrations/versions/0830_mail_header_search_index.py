@@ -8,7 +8,7 @@ entries of any length are allowed); PostgreSQL limits a B-tree entry to about 2.
 message with many recipients exceeds, so there it is (owner, date) only.
 
 Revision ID: 0830
-Revises: 0610
+Revises: 0820
 Create Date: 2026-11-28
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0830"
-down_revision: str | None = "0610"
+down_revision: str | None = "0820"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
