@@ -160,6 +160,9 @@ def proppatch(ctx: props.Context, req: Request) -> Response:
     if any(code != 200 for _name, code in results):
         ctx.db.rollback()
         results = [(n, 424 if c == 200 else c) for n, c in results]
+    elif prefers_minimal(req.headers):
+        # RFC 8144 2.2: a wholly successful update answers 200 with no body
+        return Response(200, headers=dict(MINIMAL_APPLIED))
     response = el(tag(DAV, "response"), None, xml.href(r.href(res)))
     for code in sorted({c for _n, c in results}):
         response.append(propstat(code, [el(n) for n, c in results if c == code]))

@@ -223,3 +223,43 @@ def test_put_with_prefer_minimal_says_it_was_applied(dav_server: str) -> None:
     assert created.headers["etag"]
     plain = client.put(CALENDAR + "m.ics", content=event("m@hamkar.test", summary="Moved"))
     assert plain.status_code == 204 and "Preference-Applied" not in plain.headers
+
+
+def test_proppatch_with_prefer_minimal_answers_200_only_when_all_succeeded(
+    dav_server: str,
+) -> None:
+    client = _client(dav_server)
+    patch = (
+        '<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:"><D:set><D:prop>'
+        "<D:displayname>{}</D:displayname>{}</D:prop></D:set></D:propertyupdate>"
+    )
+    done = client.request(
+        "PROPPATCH", CALENDAR, content=patch.format("Minimal", ""), headers=_minimal()
+    )
+    assert done.status_code == 200 and done.content == b""  # RFC 8144 2.2
+    assert done.headers["Preference-Applied"] == "return=minimal"
+    depth0 = {"Depth": "0"}
+    names = client.request(
+        "PROPFIND", CALENDAR, content=_propfind("<D:displayname/>"), headers=depth0
+    )
+    assert _display_name(names) == "Minimal"
+    # a refused property (protected DAV:getetag) keeps the full multistatus: nothing changed
+    refused = client.request(
+        "PROPPATCH",
+        CALENDAR,
+        content=patch.format("Not stored", "<D:getetag>x</D:getetag>"),
+        headers=_minimal(),
+    )
+    assert refused.status_code == 207 and "Preference-Applied" not in refused.headers
+    statuses = _responses(refused.content)[CALENDAR]
+    assert set(statuses) == {"403", "424"}
+    names = client.request(
+        "PROPFIND", CALENDAR, content=_propfind("<D:displayname/>"), headers=depth0
+    )
+    assert _display_name(names) == "Minimal"
+
+
+def _display_name(answer: httpx.Response) -> str | None:
+    root = parse(answer.content)
+    assert root is not None, answer.text
+    return root.findtext(f".//{D}displayname")
