@@ -72,6 +72,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         # h11 keeps a #fragment in the Request-URI so /webdav/ can refuse it (httptools drops it).
         http="h11",
         server_header=False,
+        # Live mail streams end at once on a stop (app/web/exit_signals.py); anything else
+        # still running after this long (a stuck upload) must not hold a restart forever.
+        timeout_graceful_shutdown=30,
     )
     return 0
 

@@ -51,6 +51,7 @@ from app.tasks import views as tasks_views
 from app.web import health
 from app.web.csrf import CSRFMiddleware
 from app.web.errors import CrashGuardMiddleware, csrf_refusal_page, install_error_handlers
+from app.web.exit_signals import end_live_streams_on_exit
 from app.web.header_case import HeaderCaseMiddleware
 from app.web.ids import ids_in_range
 from app.web.locale import LanguageSwitchMiddleware
@@ -68,6 +69,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Background work for the app's lifetime: the outbox worker, the files clean-up and the
     calendar horizon."""
     state: AppState = app.state.hamkar
+    end_live_streams_on_exit(asyncio.get_running_loop())
     workers = [asyncio.create_task(run_horizon_worker(state.sessions))]
     if state.settings.outbox_worker:
         workers.append(

@@ -3,19 +3,26 @@
 The contract: ``FolderWatcher(account, folder)`` selects the folder read-only on its own
 connection (IDLE holds a connection, so it never comes from the pool); ``wait(timeout)``
 returns True when the server reported a change (new mail, flags, expunge) within ``timeout``
-seconds; ``unread()`` counts the inbox's unseen messages; ``close()`` logs out. Servers
-without IDLE are polled with NOOP instead.
+seconds; ``unread()`` counts the inbox's unseen messages; ``interrupt()`` (from any thread)
+cuts a ``wait`` short; ``close()`` logs out. Servers without IDLE are polled with NOOP instead.
 """
 
 from __future__ import annotations
 
+import contextlib
+import imaplib
+import socket
+import ssl
 import threading
-import time
+from collections.abc import Callable
 
 from imapclient.exceptions import IMAPClientError
 
 from app.errors import NotFound
 from app.mail.imap import ImapConnection, MailAccount
+
+CONNECTION_LOST = (imaplib.IMAP4.error, OSError, ssl.SSLError, EOFError)
+"""What a watcher raises when its connection drops or is cut."""
 
 
 class FolderWatcher:
@@ -24,6 +31,7 @@ class FolderWatcher:
     def __init__(self, account: MailAccount, folder: str) -> None:
         self.conn = ImapConnection(account)
         self.folder = folder
+        self._interrupted = threading.Event()
         try:
             self.conn.select(folder, readonly=True)
         except IMAPClientError as exc:  # no such folder, or a name the server refuses
@@ -31,17 +39,32 @@ class FolderWatcher:
             raise NotFound("There is no folder called %(folder)s.", folder=folder) from exc
 
     def wait(self, timeout: float) -> bool:
-        """Block until the server reports a change or ``timeout`` passes."""
+        """Block until the server reports a change or ``timeout`` passes (False at once
+        after ``interrupt``)."""
         client = self.conn.client
-        if not self.conn.has("IDLE"):
-            time.sleep(timeout)
-            return bool(client.noop()[1])
-        client.idle()
         try:
-            responses = client.idle_check(timeout=timeout)
-        finally:
-            responses += client.idle_done()[1]
+            if not self.conn.has("IDLE"):
+                if self._interrupted.wait(timeout):
+                    return False
+                return bool(client.noop()[1])
+            client.idle()
+            try:
+                responses = client.idle_check(timeout=timeout)
+            finally:
+                responses += client.idle_done()[1]
+        except CONNECTION_LOST:
+            if self._interrupted.is_set():
+                return False
+            raise
         return any(_is_change(r) for r in responses)
+
+    def interrupt(self) -> None:
+        """End a ``wait`` in progress, from another thread: the connection is cut, so the
+        blocked read returns at once (the server sees the client leave)."""
+        self._interrupted.set()
+        self.conn.broken = True  # no LOGOUT on a cut link
+        with contextlib.suppress(OSError):
+            self.conn.client.socket().shutdown(socket.SHUT_RDWR)
 
     def unread(self) -> int:
         """Unseen messages in the inbox (for the tab title)."""
@@ -66,6 +89,24 @@ class LiveStream:
         self.email = email
         self.session = session
         self.ended = threading.Event()
+        self._on_end: list[Callable[[], None]] = []
+        self._lock = threading.Lock()
+
+    def on_end(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` when the stream is asked to end (now, if it already was)."""
+        with self._lock:
+            if not self.ended.is_set():
+                self._on_end.append(callback)
+                return
+        callback()
+
+    def end(self) -> None:
+        """Ask the stream to end, waking whatever it is waiting on."""
+        with self._lock:
+            self.ended.set()
+            callbacks, self._on_end = self._on_end, []
+        for callback in callbacks:
+            callback()
 
 
 class LiveStreams:
@@ -73,7 +114,8 @@ class LiveStreams:
 
     Each stream holds an IMAP connection in IDLE and a worker thread, so one person with
     many tabs (or a script) must not exhaust either: ``admit`` refuses a stream beyond the
-    cap (the page answers 429). ``end_session`` asks a signed-out session's streams to stop.
+    cap (the page answers 429). ``end_session`` asks a signed-out session's streams to stop,
+    ``end_all`` every stream (the server is shutting down: it need not wait for them).
     """
 
     def __init__(self) -> None:
@@ -98,9 +140,16 @@ class LiveStreams:
     def end_session(self, session: str) -> None:
         """Ask every stream of a signed-out session to end."""
         with self._lock:
-            for stream in self._open:
-                if stream.session == session:
-                    stream.ended.set()
+            ending = [stream for stream in self._open if stream.session == session]
+        for stream in ending:
+            stream.end()
+
+    def end_all(self) -> None:
+        """Ask every open stream to end."""
+        with self._lock:
+            ending = list(self._open)
+        for stream in ending:
+            stream.end()
 
 
 STREAMS = LiveStreams()

@@ -7,6 +7,7 @@ folder path never starts with ``-/`` on our servers' namespaces).
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import AsyncIterator, Callable
 from datetime import date
@@ -28,6 +29,7 @@ from app.mail.sanitize import body_csp, body_document, linkify_text
 from app.web.deps import LoginRequired, Page, UserPageDep
 from app.web.i18n import N_
 
+logger = logging.getLogger(__name__)
 router = APIRouter()
 LIVE_WAIT_SECONDS = 10.0
 LIVE_STREAMS = anyio.CapacityLimiter(200)
@@ -335,6 +337,8 @@ async def live_events(
         live.STREAMS.leave(ticket)
         raise
 
+    ticket.on_end(watcher.interrupt)  # sign-out or server shutdown: stop waiting at once
+
     async def stream() -> AsyncIterator[str]:
         try:
             yield f"retry: 5000\nevent: unread\ndata: {await run(watcher.unread)}\n\n"
@@ -344,6 +348,10 @@ async def live_events(
                     yield f"event: changed\ndata: {unread}\n\nevent: unread\ndata: {unread}\n\n"
                 else:
                     yield ": still here\n\n"
+        except live.CONNECTION_LOST:
+            # The mail server went away, or the stream was cut to end it: the browser's
+            # EventSource comes back after the retry delay and finds out which.
+            logger.info("live mail stream of %s ended: IMAP connection lost", account.email)
         finally:
             live.STREAMS.leave(ticket)
             await run(watcher.close)

@@ -109,3 +109,26 @@ def test_live_streams_are_capped_per_user(live: tuple[str, Settings], mailbox: s
                 return again.status_code == 200
 
         assert wait_for(admitted, timeout=40)
+
+
+def test_sign_out_ends_the_sessions_live_stream_at_once(
+    live: tuple[str, Settings], mailbox: str
+) -> None:
+    base_url, settings = live
+    with httpx.Client(base_url=base_url, timeout=30) as http:
+        sign_in(http, mailbox)
+        page = http.get("/mail/INBOX")
+        token = TOKEN.search(page.text)
+        assert token
+        with http.stream("GET", "/mail/-/events?folder=INBOX") as stream:
+            lines = stream.iter_lines()
+            assert next(lines).startswith("retry:")
+            with httpx.Client(base_url=base_url, cookies=http.cookies, timeout=30) as tab:
+                assert tab.post("/logout", data={"csrf_token": token.group(1)}).status_code == 303
+            signed_out = time.monotonic()
+            rest = list(lines)  # the server ends the stream, not its 10 s keep-alive wait
+        ended_after = time.monotonic() - signed_out
+    assert ended_after < 3, f"the stream stayed open {ended_after:.1f} s after sign-out"
+    assert all(not line.startswith("event: changed") for line in rest)
+    assert open_streams(mailbox) == 0
+    assert wait_for(lambda: imap_sessions(settings, mailbox) == 0, timeout=10)
