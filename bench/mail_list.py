@@ -291,6 +291,10 @@ def run(settings: Settings, address: str, rounds: int) -> None:
     print(f"header search (cache, 'person42'): {header:.1f} ms")
     persian = timed(lambda: service.quick_search(db, account=account, query="گزارش"), repeat=11)
     print(f"header search (cache, Persian word): {persian:.1f} ms")
+    nothing = timed(lambda: service.quick_search(db, account=account, query="zqxjvw"), repeat=11)
+    print(f"quick search, word matching nothing: {nothing:.1f} ms")
+    common = timed(lambda: service.quick_search(db, account=account, query="report"), repeat=11)
+    print(f"quick search, word in a fifth of the messages ('report'): {common:.1f} ms")
     body = timed(
         lambda: service.body_search(db, account=account, folder="INBOX", query="token4243"), 5
     )

@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from app.errors import Invalid, NotFound
+from app.mail.header_index import where_words
 from app.mail.imap import POOL, ImapConnection, MailAccount
 from app.mail.models import MailEnvelope, MailFolderState
 from app.mail.search import query_terms
@@ -68,14 +69,15 @@ def search(db: Session, *, account: MailAccount, criteria: SearchCriteria) -> Se
     else:
         _refresh_cached_folders(db, account)
     offset = (max(1, criteria.page) - 1) * PAGE_SIZE
-    rows = db.execute(
+    statement = (
         select(MailFolderState.name, MailEnvelope)
         .join(MailFolderState, MailFolderState.id == MailEnvelope.folder_id)
         .where(*conditions)
         .order_by(MailEnvelope.date.desc(), MailEnvelope.id.desc())
         .offset(offset)
         .limit(PAGE_SIZE + 1)
-    ).all()
+    )
+    rows = db.execute(where_words(db, statement, query_terms(criteria.words))).all()
     hits = [SearchHit(folder=name, envelope=env) for name, env in rows[:PAGE_SIZE]]
     return SearchPage(hits=hits, page=max(1, criteria.page), more=len(rows) > PAGE_SIZE)
 
@@ -96,10 +98,6 @@ def _cache_conditions(account: MailAccount, criteria: SearchCriteria) -> list[Co
     conditions: list[ColumnElement[bool]] = [
         MailEnvelope.owner == account.email,
         MailFolderState.owner == account.email,
-    ]
-    conditions += [
-        MailEnvelope.search_text.contains(term, autoescape=True)
-        for term in query_terms(criteria.words)
     ]
     if criteria.since:
         conditions.append(MailEnvelope.date >= datetime.combine(criteria.since, time(), UTC))

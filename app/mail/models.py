@@ -79,6 +79,15 @@ class MailEnvelope(Base):
         # The quick header search walks a user's envelopes newest first and stops at a full
         # page. On SQLite migration 0830 adds search_text to it (a covering index).
         Index("ix_mail_envelope_owner_date", "owner", "date"),
+        # The words of the quick search, anywhere in search_text (LIKE '%word%'): pg_trgm's
+        # trigram index. On SQLite migration 0840 builds an FTS5 trigram table instead (see
+        # header_index.py).
+        Index(
+            "ix_mail_envelope_search_trgm",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
         # The unread filter: only unseen rows, in list order, so its page reads a short index
         # instead of the whole folder. The predicate is spelled as the query spells it
         # (``seen IS 0`` / ``seen IS false``) so SQLite's planner recognises it, and ``seen``

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.auth.imap_login import ImapEndpoint
 from app.errors import NotFound, Unavailable
 from app.mail.background import continue_in_background
+from app.mail.header_index import where_words
 from app.mail.imap import POOL, ImapConnection, MailAccount
 from app.mail.listing import FILTERS as FILTERS
 from app.mail.listing import PAGE_SIZE as PAGE_SIZE
@@ -313,16 +314,15 @@ def quick_search(
     terms = query_terms(query)
     if not terms:
         return []
-    conditions = [MailEnvelope.owner == account.email]
-    conditions += [MailEnvelope.search_text.contains(term, autoescape=True) for term in terms]
-    rows = db.execute(
+    statement = (
         select(MailFolderState.name, MailEnvelope)
         .join(MailFolderState, MailFolderState.id == MailEnvelope.folder_id)
-        .where(*conditions)
+        .where(MailEnvelope.owner == account.email)
         .order_by(MailEnvelope.date.desc(), MailEnvelope.id.desc())
         .offset(offset)
         .limit(limit)
-    ).all()
+    )
+    rows = db.execute(where_words(db, statement, terms)).all()
     return [SearchHit(folder=name, envelope=env) for name, env in rows]
 
 

@@ -172,3 +172,42 @@ def test_0820_drops_orphan_group_rights_and_cascades_from_then_on(database_url: 
         assert conn.execute(text(members)).scalars().all() == ["alice@example.com"]
     engine.dispose()
     command.downgrade(config, "base")
+
+
+def test_0840_indexes_the_envelopes_cached_before_it(database_url: str) -> None:
+    """The substring index covers the rows already cached, not only those synced later."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert, text
+
+    from app.mail.models import MailEnvelope, MailFolderState
+
+    config = alembic_config(database_url)
+    command.upgrade(config, "0830")
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(MailFolderState.__table__).values(
+                id=1, owner="a@example.com", name="INBOX", uidvalidity=1
+            )
+        )
+        conn.execute(
+            insert(MailEnvelope.__table__).values(
+                folder_id=1,
+                owner="a@example.com",
+                uid=7,
+                date=datetime(2026, 1, 1, tzinfo=UTC),
+                search_text="quarterly budgetary review",
+            )
+        )
+    command.upgrade(config, "0840")
+    sqlite = database_url.startswith("sqlite")
+    found = (
+        "SELECT rowid FROM mail_envelope_fts WHERE mail_envelope_fts MATCH '\"dge\"'"
+        if sqlite
+        else "SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_mail_envelope_search_trgm'"
+    )
+    with engine.connect() as conn:
+        assert conn.execute(text(found)).scalars().all() == [1]
+    engine.dispose()
+    command.downgrade(config, "base")
