@@ -10,6 +10,7 @@ from email.parser import BytesHeaderParser
 from email.policy import compat32
 from typing import Any
 
+from app.mail.encoded_words import decode_simple
 from app.mail.search import normalize
 
 HEADER_FIELDS = "FROM SENDER TO CC SUBJECT DATE MESSAGE-ID IN-REPLY-TO REFERENCES CONTENT-TYPE"
@@ -36,8 +37,13 @@ def decode_words(value: str | None) -> str:
     """An RFC 2047 header decoded to text; undecodable parts are replaced, never raised."""
     if not value:
         return ""
-    if isinstance(value, str) and "=?" not in value:
-        return " ".join(value.split())  # plain ASCII (8-bit text comes as a Header object)
+    if isinstance(value, str):  # (8-bit text comes as a Header object)
+        # Unfolded first (RFC 5322 2.2.3): the email package would drop the space of a fold
+        # between an encoded word and plain text ("=?..?= (x)" read as "x(x)").
+        value = value.replace("\r\n", "").replace("\n", "")
+        simple = value if "=?" not in value else decode_simple(value)
+        if simple is not None:
+            return " ".join(simple.split())
     try:
         text = str(make_header(decode_header(value)))
     except (LookupError, ValueError, UnicodeError, AssertionError):
