@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
@@ -38,6 +38,12 @@ def space_of_root(root: str) -> int:
     """The space id inside a lock root."""
     parts = root.split("/")
     return int(parts[2]) if len(parts) > 2 and parts[1] == "_s" and parts[2].isdigit() else 0
+
+
+def path_of_root(root: str) -> str:
+    """The space-relative path a lock root stands for (unquoted, no leading slash)."""
+    parts = root.split("/", 3)
+    return unquote(parts[3]) if len(parts) > 3 else ""
 
 
 def create(db: Session, *, token: str, lock: dict[str, Any]) -> None:

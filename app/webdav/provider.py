@@ -15,6 +15,7 @@ from wsgidav.dav_provider import DAVProvider
 from app.errors import DomainError
 from app.files import service, spaces
 from app.files.models import FileNode
+from app.webdav.lock_urls import PublicLockManager
 from app.webdav.request import access_by_space, access_of, context_of, db_of, user_of
 from app.webdav.resources import FileResource, FolderResource, VirtualFolder
 
@@ -27,6 +28,12 @@ class SpacesProvider(DAVProvider):  # type: ignore[misc]
 
     def is_readonly(self) -> bool:
         return False
+
+    def set_lock_manager(self, lock_manager: Any) -> None:
+        """Use ``PublicLockManager`` over the configured lock storage."""
+        if lock_manager is not None:
+            lock_manager = PublicLockManager(lock_manager.storage)
+        super().set_lock_manager(lock_manager)
 
     def ref_url_to_path(self, ref_url: str) -> str:
         """Lock roots are ``/_s/<space>/<path>``; resolved per user in ``get_resource_inst``."""
