@@ -45,6 +45,23 @@ class PublicLockManager(LockManager):  # type: ignore[misc]
         with public_hrefs():
             super()._begin_write_transaction(**kwargs)
 
+    def get_url_lock_list(self, url: str, *, recursive: bool = False) -> list[Any]:
+        """The locks a resource is under, also a folder's above it with Depth infinity.
+
+        ``DAV:lockdiscovery`` lists every lock on a resource (RFC 4918 section 15.8); a
+        member of a folder locked with Depth infinity is locked too, and ``DAV:lockroot``
+        tells where (section 14.12). wsgidav's own conflict checks walk up the tree
+        themselves, so the inherited locks they now also meet here change nothing.
+        """
+        if recursive:
+            return list(super().get_url_lock_list(url, recursive=True))
+        return list(self.get_indirect_url_lock_list(url))
+
+    def remove_all_locks_from_url(self, url: str, *, recursive: bool = False) -> None:
+        """Release the locks anchored at ``url`` (and below it), never a folder's above."""
+        for lock in LockManager.get_url_lock_list(self, url, recursive=recursive):
+            self.release(lock["token"])
+
     def _get_write_conflicts(self, *args: Any) -> Any:
         # RFC 4918 section 16: a write that lacks a lock's token fails DAV:lock-token-submitted;
         # DAV:no-conflicting-lock is for a LOCK that meets another lock.

@@ -67,9 +67,14 @@ def test_team_lock_is_named_by_the_team_mount_for_every_member(
     conflict = bob.request("LOCK", "/team/deals/offer%20v1.txt", content=LOCK_BODY)
     assert conflict.status_code == 423
     assert _error(conflict) == ("{DAV:}no-conflicting-lock", [url])
+    assert bob.put("/home/mine.txt", content=b"bob").status_code == 201
+    onto = {"Destination": url, "Overwrite": "T"}
+    across = bob.request("COPY", "/home/mine.txt", headers=onto)
+    assert across.status_code == 423
+    assert _error(across) == ("{DAV:}lock-token-submitted", [url])
     seen = bob.request("PROPFIND", "/team/deals/", headers={"Depth": "1"}, content=LOCKDISCOVERY)
     assert _lockroots(seen) == [url]
-    for response in (lock, refused, conflict, seen):
+    for response in (lock, refused, conflict, across, seen):
         assert not _internal(response)
 
 
@@ -84,9 +89,17 @@ def test_depth_infinity_lock_names_the_folder(alice: httpx.Client) -> None:
         assert refused.status_code == 423, path
         assert _error(refused) == ("{DAV:}lock-token-submitted", ["/webdav/home/project/"])
     found = alice.request(
-        "PROPFIND", "/home/project/", headers={"Depth": "0"}, content=LOCKDISCOVERY
+        "PROPFIND", "/home/project/", headers={"Depth": "1"}, content=LOCKDISCOVERY
     )
-    assert _lockroots(found) == ["/webdav/home/project/"]
+    # The member is locked too; its DAV:lockroot names the folder (RFC 4918 section 14.12).
+    assert _lockroots(found) == ["/webdav/home/project/"] * 2
+    token = lock.headers["Lock-Token"]
+    saved = alice.put("/home/project/plan.txt", content=b"v2", headers={"If": f"({token})"})
+    assert saved.status_code == 204
+    gone = alice.delete("/home/project/plan.txt", headers={"If": f"({token})"})
+    assert gone.status_code == 204
+    # Deleting a member leaves the folder's lock in place.
+    assert alice.put("/home/project/new.txt", content=b"v3").status_code == 423
 
 
 @pytest.mark.parametrize(
