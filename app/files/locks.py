@@ -160,10 +160,3 @@ def on_path(db: Session, *, space_id: int, path: str) -> list[dict[str, Any]]:
     now = time.time()
     rows = db.scalars(select(FileLock).where(FileLock.root.in_(roots)))
     return [_as_dict(row) for row in rows if not (0 <= row.expire < now)]
-
-
-def ensure_no_lock(db: Session, *, space_id: int, path: str) -> None:
-    """``Locked`` when any lock (also the writer's own) covers the path: for writes that
-    carry no lock token."""
-    for lock in on_path(db, space_id=space_id, path=path):
-        raise Locked("“%(path)s” is locked by %(who)s.", path=path or "/", who=lock["principal"])
