@@ -9,7 +9,10 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from defusedxml import ElementTree
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
 
+from app.files.models import FileSpace
 from app.settings import Settings
 from tests.integration.files.test_webdav import LOCK_BODY, _basic, _team_space
 
@@ -170,3 +173,19 @@ def test_fast_path_refusal_matches_wsgidav(
     assert fast_body == slow.content
     assert b"content-type: " + slow.headers["content-type"].encode() in head.lower()
     assert _error(slow) == ("{DAV:}lock-token-submitted", ["/webdav/team/race/plan.txt"])
+
+
+def test_internal_lock_root_is_no_url_a_client_can_use(
+    files_settings: Settings, alice: httpx.Client
+) -> None:
+    assert alice.put("/home/notes.txt", content=b"v1").status_code == 201
+    engine = create_engine(files_settings.effective_database_url)
+    with Session(engine) as db:
+        space = db.scalars(select(FileSpace.id).where(FileSpace.slug == "alice@example.com")).one()
+    engine.dispose()
+    internal = f"/_s/{space}/notes.txt"
+    assert alice.get(internal).status_code == 404
+    assert alice.request("PROPFIND", internal, headers={"Depth": "0"}).status_code == 404
+    copy = {"Destination": f"/webdav/_s/{space}/copy.txt"}
+    assert alice.request("COPY", "/home/notes.txt", headers=copy).status_code == 409
+    assert alice.get("/home/copy.txt").status_code == 404
