@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
@@ -38,6 +38,12 @@ def space_of_root(root: str) -> int:
     """The space id inside a lock root."""
     parts = root.split("/")
     return int(parts[2]) if len(parts) > 2 and parts[1] == "_s" and parts[2].isdigit() else 0
+
+
+def path_of_root(root: str) -> str:
+    """The space-relative path a lock root stands for (unquoted, no leading slash)."""
+    parts = root.split("/", 3)
+    return unquote(parts[3]) if len(parts) > 3 else ""
 
 
 def create(db: Session, *, token: str, lock: dict[str, Any]) -> None:
@@ -154,10 +160,3 @@ def on_path(db: Session, *, space_id: int, path: str) -> list[dict[str, Any]]:
     now = time.time()
     rows = db.scalars(select(FileLock).where(FileLock.root.in_(roots)))
     return [_as_dict(row) for row in rows if not (0 <= row.expire < now)]
-
-
-def ensure_no_lock(db: Session, *, space_id: int, path: str) -> None:
-    """``Locked`` when any lock (also the writer's own) covers the path: for writes that
-    carry no lock token."""
-    for lock in on_path(db, space_id=space_id, path=path):
-        raise Locked("“%(path)s” is locked by %(who)s.", path=path or "/", who=lock["principal"])

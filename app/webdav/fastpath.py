@@ -15,12 +15,13 @@ from urllib.parse import unquote
 from anyio import to_thread
 
 from app.auth.basic import authenticate_basic, parse_basic_authorization
-from app.errors import Conflict, DomainError, TooLarge
+from app.errors import Conflict, DomainError, Locked, TooLarge
 from app.files import locks, service, spaces
 from app.files.models import FileNode
 from app.files.storage import BlobWriter, StoredBlob
 from app.files.versions import Retention
 from app.webdav.context import WebDavContext
+from app.webdav.lock_urls import href, refusal
 
 _SKIP_HEADERS = {
     b"if",
@@ -145,8 +146,10 @@ class PutFastPath:
         except DomainError as exc:
             if await to_thread.run_sync(self._unused, blob):
                 self.context.store.remove(blob.sha256)
-            # 423 when someone locked the file while its body was arriving, 507 over quota,
-            # 409 when the folder went away (RFC 4918 section 9.7.1).
+            if isinstance(exc, LockedBy):  # locked while the body was arriving
+                await _respond(send, 423, exc.body, content_type=exc.content_type)
+                return
+            # 507 over quota, 409 when the folder went away (RFC 4918 section 9.7.1).
             await _respond(send, exc.status_code, str(exc).encode())
             return
         await _respond(send, 201 if plan["new"] else 204, b"", etag=etag)
@@ -196,7 +199,9 @@ class PutFastPath:
             if parent is None or parent.trashed_at is not None:
                 raise Conflict("No such folder.")
             # Checked again now that the body is in: a lock may have been taken meanwhile.
-            locks.ensure_no_lock(db, space_id=access.space.id, path=plan["path"])
+            held = locks.on_path(db, space_id=access.space.id, path=plan["path"])
+            if held:
+                raise LockedBy(self._hrefs(plan, held))
             node, _new = service.write_file(
                 db,
                 access=access,
@@ -214,6 +219,12 @@ class PutFastPath:
                 context.store.remove(sha)
         return etag
 
+    def _hrefs(self, plan: dict[str, Any], held: list[dict[str, Any]]) -> list[str]:
+        """The URLs of the locks in the way, nearest first, as wsgidav lists them."""
+        paths = sorted((locks.path_of_root(lock["root"]) for lock in held), key=len, reverse=True)
+        mount = plan["mount"]
+        return [href(self.mount_path, mount, p, collection=p != plan["path"]) for p in paths]
+
     def _unused(self, blob: StoredBlob) -> bool:
         with self.context.sessions() as db:
             return bool(service.unreferenced(db, candidates={blob.sha256}))
@@ -226,8 +237,25 @@ def _media(declared: str, name: str) -> str:
     return media
 
 
-async def _respond(send: Any, status: int, body: bytes, etag: str | None = None) -> None:
-    headers = [(b"content-length", str(len(body)).encode()), (b"content-type", b"text/plain")]
+class LockedBy(Locked):
+    """A write refused by locks whose tokens it lacks; carries wsgidav's 423 answer."""
+
+    def __init__(self, hrefs: list[str]) -> None:
+        super().__init__("Locked.")
+        self.content_type, self.body = refusal(hrefs)
+
+
+async def _respond(
+    send: Any,
+    status: int,
+    body: bytes,
+    etag: str | None = None,
+    content_type: str = "text/plain",
+) -> None:
+    headers = [
+        (b"content-length", str(len(body)).encode()),
+        (b"content-type", content_type.encode()),
+    ]
     if etag:
         headers.append((b"etag", f'"{etag}"'.encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})

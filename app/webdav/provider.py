@@ -7,15 +7,22 @@ they belong to. A space the user has no right on does not exist for them (404).
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import unquote
 
 from wsgidav.dav_error import HTTP_CONFLICT, HTTP_FORBIDDEN, HTTP_NOT_FOUND, DAVError
 from wsgidav.dav_provider import DAVProvider
 
 from app.errors import DomainError
-from app.files import service, spaces
+from app.files import locks, service, spaces
 from app.files.models import FileNode
-from app.webdav.request import access_by_space, access_of, context_of, db_of, user_of
+from app.webdav.lock_urls import PublicLockManager
+from app.webdav.request import (
+    access_by_space,
+    access_of,
+    context_of,
+    current_environ,
+    db_of,
+    user_of,
+)
 from app.webdav.resources import FileResource, FolderResource, VirtualFolder
 
 
@@ -28,18 +35,30 @@ class SpacesProvider(DAVProvider):  # type: ignore[misc]
     def is_readonly(self) -> bool:
         return False
 
+    def set_lock_manager(self, lock_manager: Any) -> None:
+        """Use ``PublicLockManager`` over the configured lock storage."""
+        if lock_manager is not None:
+            lock_manager = PublicLockManager(lock_manager.storage)
+        super().set_lock_manager(lock_manager)
+
     def ref_url_to_path(self, ref_url: str) -> str:
-        """Lock roots are ``/_s/<space>/<path>``; resolved per user in ``get_resource_inst``."""
-        return "/" + unquote(ref_url).lstrip("/")
+        """The path under the requesting user's mount of a lock root (``/_s/<space>/<path>``).
+
+        A root in a space out of the user's reach stays as it is and resolves to nothing: the
+        internal form is never a URL a client can use.
+        """
+        environ = current_environ()
+        space = locks.space_of_root(ref_url)
+        access = access_by_space(environ, space) if environ is not None and space else None
+        if access is None:
+            return ref_url
+        return "/" + "/".join(part for part in (access.mount, locks.path_of_root(ref_url)) if part)
 
     def get_resource_inst(self, path: str, environ: dict[str, Any]) -> Any:
         """The resource at ``path`` for this user, or ``None``."""
         parts = [part for part in path.split("/") if part]
         if not parts:
             return VirtualFolder("/", environ, ["home", "team"])
-        if parts[0] == "_s" and len(parts) > 1 and parts[1].isdigit():
-            access = access_by_space(environ, int(parts[1]))
-            return self._in_space(access, parts[2:], environ) if access else None
         if parts[0] == "home":
             return self._in_space(access_of(environ, "home"), parts[1:], environ)
         if parts[0] == "team":

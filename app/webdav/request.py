@@ -177,6 +177,12 @@ def current_db() -> Session | None:
     return db_of(environ) if environ is not None else None
 
 
+def current_environ() -> dict[str, Any] | None:
+    """The WSGI environ of the WebDAV request running on this thread, if any."""
+    environ: dict[str, Any] | None = getattr(_current, "environ", None)
+    return environ
+
+
 def request_cache() -> dict[int, list[dict[str, Any]]] | None:
     """Locks by space, read once per request (``None`` outside a request)."""
     environ = getattr(_current, "environ", None)
