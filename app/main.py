@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from functools import partial
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
@@ -121,7 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(ids_in_range)],
     )
     app.state.hamkar = state
-    state.sign_out_hooks.append(mail_views.end_session)
+    state.sign_out_hooks.append(partial(mail_views.end_session, sessions=state.sessions))
     for module in (
         health,
         auth_views,

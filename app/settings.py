@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     imap_tls: TlsMode = "starttls"
     imap_timeout: float = 10.0
     imap_search_timeout: float = 120.0  # full-text SEARCH: the server may build its index first
-    mail_live_streams_per_user: int = 6  # open live-update streams (tabs) per user and process
+    mail_live_streams_per_user: int = 6  # open live-update streams (tabs) per user, all processes
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 10587
     smtp_tls: TlsMode = "starttls"

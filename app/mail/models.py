@@ -221,3 +221,24 @@ class MailTrustedSender(Base):
     owner: Mapped[str] = mapped_column(String(320))
     sender: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class MailLiveStream(Base):
+    """An open live-update stream (a browser tab) of a user, whichever app process holds it.
+
+    Each holds an IMAP connection in IDLE, and mail servers cap connections per user, so the
+    cap on streams counts them here, across processes. The stream renews its row while it
+    runs; the row of a process that died expires. Sign-out deletes the session's rows, which
+    tells streams in other processes to end.
+    """
+
+    __tablename__ = "mail_live_stream"
+    __table_args__ = (
+        Index("ix_mail_live_stream_email", "email"),
+        Index("ix_mail_live_stream_session", "session"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    session: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

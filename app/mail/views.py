@@ -11,18 +11,20 @@ import logging
 import re
 from collections.abc import AsyncIterator, Callable
 from datetime import date
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 import anyio
 import anyio.to_thread
 from fastapi import APIRouter, Form, Query, Request
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from app.auth import service as auth
 from app.directory import service as directory
 from app.errors import DomainError, Invalid, NotFound
-from app.mail import actions, finder, folders, live, reader, service
+from app.mail import actions, finder, folders, live, live_leases, reader, service
 from app.mail.imap import MailAccount
 from app.mail.mime import PDF_TYPE, is_pdf, safe_filename
 from app.mail.sanitize import body_csp, body_document, linkify_text
@@ -76,10 +78,13 @@ def mail_url(folder: str, uid: int | None = None) -> str:
     return f"{path}/{uid}" if uid is not None else path
 
 
-def end_session(session_id: str) -> None:
-    """Sign-out: log out the session's pooled IMAP connections and end its live streams."""
+def end_session(session_id: str, *, sessions: sessionmaker[Session]) -> None:
+    """Sign-out: log out the session's pooled IMAP connections and end its live streams
+    (here at once; in other app processes when they next renew their leases)."""
     service.sign_out(key=session_id)
     live.STREAMS.end_session(session_id)
+    with sessions() as db:
+        live_leases.end_session(db, session_id)
 
 
 def account_of(page: Page) -> MailAccount:
@@ -316,12 +321,19 @@ async def live_events(
     """Server-Sent Events for one folder: ``changed`` when mail arrives, flags change or
     messages go away, ``unread`` with the inbox's unread count (fed by IMAP IDLE)."""
     account = account_of(page)
-    ticket = live.STREAMS.admit(
-        email=account.email,
-        session=account.key,
-        per_user=page.state.settings.mail_live_streams_per_user,
-    )
-    if ticket is None:
+    per_user = page.state.settings.mail_live_streams_per_user
+    sessions = page.state.sessions
+
+    def leased(fn: Callable[..., Any], *args: Any) -> Any:
+        with sessions() as db:
+            return fn(db, *args)
+
+    admit = partial(live_leases.admit, email=account.email, session=account.key, per_user=per_user)
+    lease = await anyio.to_thread.run_sync(leased, admit)
+    ticket = live.STREAMS.admit(email=account.email, session=account.key, per_user=per_user)
+    if lease is None or ticket is None:
+        if lease is not None:
+            await anyio.to_thread.run_sync(leased, live_leases.release, lease)
         # EventSource does not retry after an error status: the extra tab just stays static.
         message = page._("Too many live mail views are open; close another tab and reload.")
         return Response(message, status_code=429, headers={"Retry-After": "60"})
@@ -331,10 +343,15 @@ async def live_events(
         # the worker threads every other request needs.
         return await anyio.to_thread.run_sync(fn, *args, limiter=LIVE_STREAMS)
 
+    async def end() -> None:
+        live.STREAMS.leave(ticket)
+        await anyio.to_thread.run_sync(leased, live_leases.release, lease)
+
     try:
         watcher = await run(live.FolderWatcher, account, folder)
     except BaseException:
-        live.STREAMS.leave(ticket)
+        with anyio.CancelScope(shield=True):
+            await end()
         raise
 
     ticket.on_end(watcher.interrupt)  # sign-out or server shutdown: stop waiting at once
@@ -348,13 +365,18 @@ async def live_events(
                     yield f"event: changed\ndata: {unread}\n\nevent: unread\ndata: {unread}\n\n"
                 else:
                     yield ": still here\n\n"
+                if not await anyio.to_thread.run_sync(leased, live_leases.renew, lease):
+                    break  # signed out through another app process
         except live.CONNECTION_LOST:
             # The mail server went away, or the stream was cut to end it: the browser's
             # EventSource comes back after the retry delay and finds out which.
             logger.info("live mail stream of %s ended: IMAP connection lost", account.email)
         finally:
-            live.STREAMS.leave(ticket)
-            await run(watcher.close)
+            # A closed tab cancels this task: the clean-up must still run to the end, or the
+            # lease and the IMAP connection would stay held.
+            with anyio.CancelScope(shield=True):
+                await end()
+                await run(watcher.close)
 
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)

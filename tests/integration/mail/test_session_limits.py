@@ -109,6 +109,11 @@ def test_live_streams_are_capped_per_user(live: tuple[str, Settings], mailbox: s
                 return again.status_code == 200
 
         assert wait_for(admitted, timeout=40)
+        # Closed tabs also gave their IMAP connections back: after sign-out none is left.
+        token = TOKEN.search(http.get("/mail/INBOX").text)
+        assert token
+        assert http.post("/logout", data={"csrf_token": token.group(1)}).status_code == 303
+    assert wait_for(lambda: imap_sessions(_settings, mailbox) == 0, timeout=20)
 
 
 def test_sign_out_ends_the_sessions_live_stream_at_once(
