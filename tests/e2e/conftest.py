@@ -10,6 +10,9 @@ import pytest
 from app.settings import Settings
 from tests.live import serve
 
+# Locator expectations wait for the page; a loaded CI machine needs longer than Playwright's 5 s.
+EXPECT_TIMEOUT_MS = 20_000
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -28,6 +31,13 @@ def live_server(migrated_settings: Settings) -> Iterator[str]:
     """The real app served by uvicorn on a free loopback port."""
     with serve(migrated_settings, http="auto") as base_url:
         yield base_url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _patient_expectations() -> None:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
 @pytest.fixture(scope="module")
