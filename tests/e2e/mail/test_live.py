@@ -34,3 +34,28 @@ def test_new_mail_appears_in_the_open_inbox_with_the_count_in_the_title(
     assert page.locator("td.subject").count() == 2
     assert seen == {"leaks": [], "dialogs": [], "errors": []}
     context.close()
+
+
+def test_mail_that_came_before_the_stream_opened_still_appears(
+    browser: Any, live_server: str, mailbox: str, migrated_settings: Settings
+) -> None:
+    deliver(migrated_settings, mailbox, make_message(to=mailbox, subject="already here"))
+    context, page, seen = _sign_in(browser, live_server, mailbox)
+    delivered: list[str] = []
+
+    def late_stream(route: Any) -> None:
+        # The page is shown; its stream is not watching yet: the message comes in between.
+        if not delivered:
+            deliver(migrated_settings, mailbox, make_message(to=mailbox, subject="in between"))
+            delivered.append(route.request.url)
+        route.continue_()
+
+    page.route("**/mail/-/events*", late_stream)
+    response = page.goto(f"{live_server}/mail/INBOX")
+    assert response is not None and "in between" not in response.text()
+    page.wait_for_selector("text=in between", timeout=60_000)
+    assert delivered
+    expect(page).to_have_title(re.compile(r"^\(2\) "))
+    assert page.locator("td.subject").count() == 2
+    assert seen == {"leaks": [], "dialogs": [], "errors": []}
+    context.close()
