@@ -63,7 +63,7 @@ def main() -> None:
                 page.fill("#email", "alice@example.com")
                 page.fill("#password", settings.demo_password.get_secret_value())
                 page.click("button[type=submit]")
-                page.wait_for_load_state()
+                page.wait_for_url(lambda url: "/login" not in url)  # the POST's own navigation
             page.goto(base + path)
             page.wait_for_load_state("networkidle")
             page.screenshot(path=str(OUT / name))

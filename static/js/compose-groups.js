@@ -59,12 +59,17 @@
   async function refresh(input) {
     const box = document.getElementById(`${input.id}-groups`);
     const value = input.value;
-    if (!value.includes("@")) { box.replaceChildren(); return; }
+    if (!value.includes("@")) { delete box.dataset.shown; box.replaceChildren(); return; }
     const response = await fetch(`${form.dataset.groupsUrl}?addresses=${encodeURIComponent(value)}`, {
       headers: { "Accept": "application/json" },
     });
     if (!response.ok || input.value !== value) return;
     const groups = await response.json();
+    if (input.value !== value) return;
+    // Rebuild only when the groups changed: a chip being clicked must not be swapped away.
+    const shown = JSON.stringify(groups);
+    if (box.dataset.shown === shown && box.childElementCount === groups.length) return;
+    box.dataset.shown = shown;
     box.replaceChildren(...groups.map((group) => chip(input, group)));
   }
 

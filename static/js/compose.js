@@ -39,7 +39,7 @@ if (form) {
         editor.innerHTML = plain.value.split("\n").map((line) => `<p>${escapeHtml(line) || "<br>"}</p>`).join("");
       }
       setMode(button.dataset.mode);
-      dirty = true;
+      changed();
     });
   });
 
@@ -52,11 +52,17 @@ if (form) {
         if (!value || !/^(https?:|mailto:)/i.test(value)) return;
       }
       document.execCommand(button.dataset.command, false, value);
-      dirty = true;
+      changed();
     });
   });
 
-  form.addEventListener("input", () => { dirty = true; });
+  // "Draft saved" is true only until the next change.
+  function changed() {
+    dirty = true;
+    if (status.textContent === status.dataset.saved) status.textContent = "";
+  }
+
+  form.addEventListener("input", changed);
   form.addEventListener("submit", syncEditor);
   form.addEventListener("keydown", (event) => {
     if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
@@ -80,7 +86,7 @@ if (form) {
       }
       // Server-sanitized HTML (nh3) from our own page, not user input from elsewhere.
       block.innerHTML = `-- <br>${markup}`;
-      dirty = true;
+      changed();
     });
   }
 
@@ -100,7 +106,8 @@ if (form) {
       const result = await response.json();
       if (!response.ok) throw new Error(result.error || response.statusText);
       form.querySelector("input[name=draft_uid]").value = result.draft_uid ?? "";
-      status.textContent = status.dataset.saved;
+      // Changes made while this save was on its way are not in it: they wait for the next.
+      status.textContent = dirty ? "" : status.dataset.saved;
     } catch (error) {
       dirty = true;
       status.textContent = error.message && error.message !== "Failed to fetch"
@@ -169,7 +176,7 @@ if (form) {
       });
       progress.replaceWith(size);
       item.prepend(hidden);
-      dirty = true;
+      changed();
     });
     request.addEventListener("error", () => item.classList.add("failed"));
     request.send(data);
@@ -200,6 +207,6 @@ if (form) {
       });
     }
     item.remove();
-    dirty = true;
+    changed();
   });
 }

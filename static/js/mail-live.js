@@ -12,11 +12,20 @@ function setTitleCount(count) {
   document.title = (count > 0 ? `(${count}) ` : "") + base;
 }
 
+function titleCount() {
+  const match = document.title.match(/^\((\d+)\)/);
+  return match ? parseInt(match[1], 10) : 0;
+}
+
 async function refresh() {
   if (document.querySelector("input[name=uid]:checked")) return; // do not disturb a selection
-  const response = await fetch(location.href, { credentials: "same-origin" });
+  const shown = location.href;
+  const response = await fetch(shown, { credentials: "same-origin" });
   if (!response.ok) return;
-  const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+  const text = await response.text();
+  // htmx navigation meanwhile showed another page: this answer is about the one left behind.
+  if (location.href !== shown || document.querySelector("input[name=uid]:checked")) return;
+  const fresh = new DOMParser().parseFromString(text, "text/html");
   for (const selector of [".message-list-form", ".mail-folders", ".list-header", ".pager"]) {
     const now = document.querySelector(selector);
     const next = fresh.querySelector(selector);
@@ -34,7 +43,15 @@ function follow() {
   watched = folder;
   if (!folder) return;
   source = new EventSource("/mail/-/events?folder=" + encodeURIComponent(folder));
-  source.addEventListener("unread", (event) => setTitleCount(parseInt(event.data, 10) || 0));
+  // The stream starts watching after the page was made: mail that came in between shows as
+  // a different unread count in the stream's first event, so the list is fetched again.
+  let first = true;
+  source.addEventListener("unread", (event) => {
+    const count = parseInt(event.data, 10) || 0;
+    if (first && count !== titleCount()) refresh();
+    first = false;
+    setTitleCount(count);
+  });
   source.addEventListener("changed", refresh);
 }
 

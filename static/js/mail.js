@@ -2,7 +2,6 @@
 "use strict";
 
 const rows = () => Array.from(document.querySelectorAll("tr.message-row"));
-let cursor = -1;
 let lastChecked = null;
 
 document.addEventListener("change", (event) => {
@@ -16,27 +15,35 @@ document.addEventListener("click", (event) => {
   const box = event.target;
   if (!(box instanceof HTMLInputElement) || box.name !== "uid") return;
   const boxes = Array.from(document.querySelectorAll("input[name=uid]"));
-  if (event.shiftKey && lastChecked) {
+  if (event.shiftKey && lastChecked && lastChecked.isConnected) {
     const [a, b] = [boxes.indexOf(lastChecked), boxes.indexOf(box)].sort((x, y) => x - y);
     boxes.slice(a, b + 1).forEach((b2) => { b2.checked = box.checked; });
   }
   lastChecked = box;
 });
 
+// The keyboard cursor is the row marked selected-row: a list swapped in by htmx (or refreshed
+// by live updates) has none, so the cursor starts again on it, whenever the keys come.
+function cursorIn(list) {
+  return list.findIndex((row) => row.classList.contains("selected-row"));
+}
+
 function moveCursor(step) {
   const list = rows();
   if (!list.length) return;
-  if (cursor >= 0 && list[cursor]) list[cursor].classList.remove("selected-row");
-  cursor = Math.max(0, Math.min(list.length - 1, cursor + step));
-  list[cursor].classList.add("selected-row");
-  list[cursor].scrollIntoView({ block: "nearest" });
+  const cursor = cursorIn(list);
+  if (cursor >= 0) list[cursor].classList.remove("selected-row");
+  const next = Math.max(0, Math.min(list.length - 1, cursor + step));
+  list[next].classList.add("selected-row");
+  list[next].scrollIntoView({ block: "nearest" });
 }
 
 function act(action) {
   const form = document.querySelector("form.message-list-form");
   if (!form) return;
   const list = rows();
-  if (!form.querySelector("input[name=uid]:checked") && list[cursor]) {
+  const cursor = cursorIn(list);
+  if (!form.querySelector("input[name=uid]:checked") && cursor >= 0) {
     list[cursor].querySelector("input[name=uid]").checked = true;
   }
   const button = form.querySelector(`button[value="${action}"]`);
@@ -68,7 +75,8 @@ document.addEventListener("keydown", (event) => {
     case "j": moveCursor(1); break;
     case "k": moveCursor(-1); break;
     case "o": case "Enter": {
-      const link = list[cursor] && list[cursor].querySelector(".subject a");
+      const cursor = cursorIn(list);
+      const link = cursor >= 0 && list[cursor].querySelector(".subject a");
       if (link) link.click();
       break;
     }
@@ -127,9 +135,8 @@ document.addEventListener("drop", (event) => {
   form.querySelector('button[value="move"]').click();
 });
 
-// htmx navigation swaps the main area: the list under the keyboard cursor is a new one.
-document.addEventListener("htmx:afterSettle", () => {
-  cursor = -1;
+// htmx navigation swaps the main area: the shift-click anchor belonged to the old list.
+document.addEventListener("htmx:afterSwap", () => {
   lastChecked = null;
 });
 

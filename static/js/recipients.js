@@ -13,6 +13,7 @@ function attachAutocomplete(input) {
   let active = -1;
   let timer = null;
   let items = [];
+  let asked = 0; // the newest search: an older answer arriving late must not reopen the list
 
   function lastToken() {
     const parts = input.value.split(/[,;]/);
@@ -20,6 +21,8 @@ function attachAutocomplete(input) {
   }
 
   function close() {
+    asked += 1;
+    window.clearTimeout(timer);
     list.hidden = true;
     active = -1;
     input.removeAttribute("aria-activedescendant");
@@ -45,11 +48,15 @@ function attachAutocomplete(input) {
   async function search() {
     const query = lastToken();
     if (query.length < 2) { close(); return; }
+    const ticket = ++asked;
     const response = await fetch(`/mail/compose/recipients?q=${encodeURIComponent(query)}`, {
       headers: { "Accept": "application/json" },
     });
+    if (ticket !== asked) return;
     if (!response.ok) { close(); return; }
-    items = await response.json();
+    const found = await response.json();
+    if (ticket !== asked) return;
+    items = found;
     list.replaceChildren(...items.map((item, index) => {
       const li = document.createElement("li");
       li.id = `${list.id}-${index}`;

@@ -2,13 +2,42 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from app.settings import Settings
 from tests.live import serve
+
+# Locator expectations wait for the page; a loaded CI machine needs longer than Playwright's 5 s.
+EXPECT_TIMEOUT_MS = 20_000
+# HAMKAR_E2E_CPU_SLOWDOWN=4 runs every page's scripts four times slower (Chromium's own CPU
+# throttling): races a slow CI machine would expose show up here too.
+SLOWDOWN = float(os.environ.get("HAMKAR_E2E_CPU_SLOWDOWN") or 1)
+
+
+class _SlowBrowser:
+    """The browser, with every page of every new context CPU-throttled by ``rate``."""
+
+    def __init__(self, browser: Any, rate: float) -> None:
+        self._browser = browser
+        self._rate = rate
+
+    def new_context(self, **options: Any) -> Any:
+        context = self._browser.new_context(**options)
+        context.on("page", self._throttle)
+        return context
+
+    def _throttle(self, page: Any) -> None:
+        session = page.context.new_cdp_session(page)
+        session.send("Emulation.setCPUThrottlingRate", {"rate": self._rate})
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -30,6 +59,13 @@ def live_server(migrated_settings: Settings) -> Iterator[str]:
         yield base_url
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _patient_expectations() -> None:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     """Debian's Chromium, headless (Playwright's own browser download does not work here).
@@ -48,5 +84,5 @@ def browser() -> Iterator[object]:
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
         )
-        yield chromium
+        yield chromium if SLOWDOWN == 1 else _SlowBrowser(chromium, SLOWDOWN)
         chromium.close()

@@ -28,7 +28,7 @@ def test_alice_signs_in_and_switches_to_persian(browser: Any, live_server: str) 
     assert page.locator("nav.sections a[aria-current=page]").inner_text() == "Mail"
 
     page.click("a.lang-fa")
-    page.wait_for_load_state()
+    page.wait_for_url(f"{live_server}/mail/INBOX?lang=fa")
     html = page.locator("html")
     assert html.get_attribute("lang") == "fa"
     assert html.get_attribute("dir") == "rtl"
@@ -39,8 +39,8 @@ def test_alice_signs_in_and_switches_to_persian(browser: Any, live_server: str) 
     assert brand is not None and menu is not None
     assert brand["x"] > menu["x"]
     assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
-    # The Persian font is shipped and used.
-    assert page.evaluate("document.fonts.check('16px Vazirmatn')")
+    # The Persian font is shipped and used (once the fonts the page asked for have loaded).
+    assert page.evaluate("document.fonts.ready.then(() => document.fonts.check('16px Vazirmatn'))")
 
     # The choice is remembered on the next page without ?lang.
     page.goto(f"{live_server}/calendar")

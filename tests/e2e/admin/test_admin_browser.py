@@ -76,7 +76,7 @@ def test_admin_creates_a_mailbox_in_the_browser_and_it_works(
     assert page.input_value("#display_name") == "Second Carla"
 
     page.click("a.lang-fa")
-    page.wait_for_load_state()
+    page.wait_for_url(f"{stack_server}/admin/accounts?lang=fa")
     assert page.locator("html").get_attribute("dir") == "rtl"
     assert page.locator(".admin-tabs a[aria-current=page]").inner_text() == "حساب‌ها"
     # the refused duplicate answers 409 on purpose; nothing else may fail (CSP, scripts)

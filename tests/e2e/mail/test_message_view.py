@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
+
+from playwright.sync_api import expect
 
 from app.settings import Settings
 from tests.e2e.mail.test_reading import _sign_in
+from tests.e2e.waiting import Requests, until
 from tests.integration.mail.conftest import deliver, make_message, other_client
 from tests.integration.mail.test_previews import pdf_message
 
-
-def _until(page: Any, check: Any, timeout: float = 10.0) -> None:
-    """Poll ``check``; waiting through Playwright lets it process the page's events."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        page.wait_for_timeout(100)
+# Let the page's own clock run past the mark-as-read delay: its timers fire in order, so one
+# set for the delay (had it not been cancelled) would have gone off, and sent its request,
+# before this one.
+PAGE_SLEEP = "(ms) => new Promise((done) => setTimeout(done, ms))"
 
 
 def _seen(settings: Settings, address: str, uid: int) -> bool:
@@ -39,23 +38,27 @@ def test_mark_as_read_after_seconds_of_viewing(
     page.click(".settings-form button[type=submit]")
     page.wait_for_url(f"{live_server}/settings?saved=1")
 
+    marks = Requests(page, "/mail/-/seen")
     # Leaving before the delay cancels it.
     page.goto(f"{live_server}/mail/INBOX/2")
-    page.wait_for_timeout(500)
+    page.evaluate(PAGE_SLEEP, 500)
     page.goto(f"{live_server}/mail/INBOX/1")
     assert page.title().startswith("(2) slow one")
     assert not _seen(migrated_settings, mailbox, 1)
     # After two seconds on the page the message is read, and the counts follow.
-    _until(page, lambda: page.title() == "(1) slow one · Hamkar")
-    assert page.locator('#mail-folders a[data-folder="INBOX"] .unread-count').inner_text() == "1"
+    expect(page).to_have_title("(1) slow one · Hamkar")
+    expect(page.locator('#mail-folders a[data-folder="INBOX"] .unread-count')).to_have_text("1")
     assert _seen(migrated_settings, mailbox, 1)
+    assert len(marks.started) == 1  # the listener sees marks being sent
     # Leaving by htmx navigation cancels it too.
     page.click("text=Back to the list")
     page.click("text=left quickly")
     page.wait_for_selector('.message-view[data-uid="2"]')
     page.click("text=Back to the list")
     page.wait_for_selector("tr.message-row")
-    page.wait_for_timeout(2500)
+    page.evaluate(PAGE_SLEEP, 2500)
+    until(page, marks.settled)
+    assert len(marks.started) == 1
     assert not _seen(migrated_settings, mailbox, 2)
     assert seen == {"leaks": [], "dialogs": [], "errors": []}
     context.close()
@@ -76,9 +79,7 @@ def test_pdf_attachment_preview_opens_in_the_viewer(
     policy = response.header_value("content-security-policy") or ""
     assert policy.endswith("; sandbox")
     # Chromium's PDF viewer runs in the frame (a blocked frame would be a chrome-error page).
-    _until(page, lambda: any(f.url.startswith("chrome-extension://") for f in page.frames))
-    page.wait_for_timeout(2000)
-    page.locator("iframe.attachment-pdf").first.screenshot(path="/tmp/pdf-e2e.png")
+    until(page, lambda: any(f.url.startswith("chrome-extension://") for f in page.frames))
     assert not any(f.url.startswith("chrome-error://") for f in page.frames)
     assert seen == {"leaks": [], "dialogs": [], "errors": []}
     context.close()
@@ -100,7 +101,7 @@ def test_print_view_opens_the_print_dialog(
         page.click("a.print-link")
     printed = opened.value
     printed.wait_for_load_state("load")
-    _until(printed, lambda: printed.evaluate("window.__prints") == 1)
+    until(printed, lambda: printed.evaluate("window.__prints") == 1)
     assert printed.locator(".print-body b").inner_text() == "42"
     assert printed.locator(".print-headers").is_visible()
     printed.click(".print-now")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from playwright.sync_api import expect
+
 from app.settings import Settings
 from tests.conftest import TEST_PASSWORD
-from tests.e2e.mail.corpus import corpus
+from tests.e2e.mail.corpus import BEACON, corpus
+from tests.e2e.waiting import until
 from tests.integration.mail.conftest import deliver, make_message
 
 
@@ -53,6 +56,7 @@ def test_open_a_message_from_the_inbox(
     assert frame.locator("h2").inner_text() == "Quarterly numbers"
     page.click("text=Back to the list")
     page.wait_for_url(f"{live_server}/mail/INBOX")
+    expect(page.locator("tr.message-row")).to_have_count(1)
     assert page.locator("tr.message-row.unread").count() == 0  # read on open
     assert seen == {"leaks": [], "dialogs": [], "errors": []}
     context.close()
@@ -83,8 +87,7 @@ def test_hostile_mail_runs_no_script_and_makes_no_remote_request(
     # (which also shows the leak detector above works).
     remote_uid = next(i for i, (name, _) in enumerate(items, start=1) if name == "remote image")
     page.goto(f"{live_server}/mail/INBOX/{remote_uid}?remote=1")
-    page.wait_for_timeout(500)
-    assert any(url.startswith("http://127.0.0.1:9/beacon") for url in seen["leaks"])
+    until(page, lambda: any(url.startswith(BEACON) for url in seen["leaks"]))
     context.close()
 
 
@@ -102,6 +105,7 @@ def test_keyboard_shortcuts(
     page.wait_for_url(f"{live_server}/mail/INBOX/2")
     page.keyboard.press("u")
     page.wait_for_url(f"{live_server}/mail/INBOX")
+    page.wait_for_selector("tr.message-row")
     assert not page.locator("#shortcut-help").is_visible()
     page.keyboard.press("?")
     assert page.locator("#shortcut-help").is_visible()

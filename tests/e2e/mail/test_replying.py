@@ -71,7 +71,7 @@ def test_alice_sees_bob_replying_live(
     assert notice.is_hidden()
 
     bob.goto(f"{live_server}/mail/compose?mode=reply&folder={FOLDER}&uid={uid}")
-    notice.wait_for(state="visible", timeout=15_000)
+    notice.wait_for(state="visible", timeout=60_000)
     assert notice.inner_text() == "Bob Bahrami is replying"
     # The notice sits under the subject of the open message.
     assert alice.locator(".message-subject + #replying-notice").count() == 1
@@ -80,11 +80,11 @@ def test_alice_sees_bob_replying_live(
     lister = _person(browser, live_server, "alice@example.com", problems)
     lister.goto(f"{live_server}/mail/{FOLDER}")
     mark = lister.locator(f'.message-row[data-uid="{uid}"] .replying-mark')
-    mark.wait_for(state="visible", timeout=15_000)
+    mark.wait_for(state="visible", timeout=60_000)
     assert mark.inner_text() == "Bob Bahrami is replying"
 
     # bob leaves the compose page (sent, discarded or closed): the notice goes away by itself.
     bob.goto(f"{live_server}/mail/INBOX")
-    notice.wait_for(state="hidden", timeout=15_000)
-    mark.wait_for(state="detached", timeout=15_000)
+    notice.wait_for(state="hidden", timeout=60_000)
+    mark.wait_for(state="detached", timeout=60_000)
     assert problems == []
