@@ -50,6 +50,9 @@ def test_mail_that_came_before_the_stream_opened_still_appears(
             delivered.append(route.request.url)
         route.continue_()
 
+    # No mail page may be open while the route waits: its own stream (a reconnect) would
+    # trigger the delivery before the page under test is even made.
+    page.goto("about:blank")
     page.route("**/mail/-/events*", late_stream)
     response = page.goto(f"{live_server}/mail/INBOX")
     assert response is not None and "in between" not in response.text()
