@@ -7,10 +7,12 @@ import logging
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 from starlette.requests import Request as HttpRequest
 from starlette.responses import RedirectResponse, Response
 from starlette.types import Receive, Scope, Send
 
+from app.auth.basic import parse_basic_authorization
 from app.dav import methods
 from app.dav.auth import REALM, authenticate
 from app.dav.errors import DavError
@@ -31,28 +33,51 @@ class DavApp:
         await response(scope, receive, send)
 
     async def handle(self, request: HttpRequest) -> Response:
-        """Read the body within limits, then run the handler in a worker thread."""
+        """Check the method and the caller, read the body within limits, then run the handler
+        in a worker thread. The body is read only once the caller is known: a stranger's
+        upload is refused before it is sent (``Expect: 100-continue``)."""
         method = request.method.upper()
         handler = methods.HANDLERS.get(method)
-        if handler is None:
-            return Response(status_code=405, headers={"Allow": methods.ALLOW})
         try:
-            body = await _read_body(request)
+            if handler is None:
+                raise DavError(405, f"The method {method[:32]} is not supported here.")
+            path = _request_path(request)
+            if method == "PUT" and "content-range" in request.headers:
+                # RFC 9110 14.5: a partial PUT must not be taken as a whole one
+                raise DavError(400, "Partial uploads (Content-Range) are not supported.")
+            headers = {k.lower(): v for k, v in request.headers.items()}
+            state = request.app.state.hamkar
+            client_ip = request.client.host if request.client else ""
+            user = ""
+            if method != "OPTIONS":
+                user = await run_in_threadpool(_caller, state, headers, client_ip)
+            body = b"" if method == "OPTIONS" else await _read_body(request)
         except DavError as exc:
             return _error_response(exc)
-        raw = request.scope.get("raw_path") or request.url.path.encode()
-        path = raw.decode("latin-1").split("?", 1)[0]
-        if path in ("", "/"):
-            path = "/dav/"  # PROPFIND on the server root: discovery starts here
-        dav_request = methods.Request(
-            method=method,
-            path=path,
-            headers={k.lower(): v for k, v in request.headers.items()},
-            body=body,
-        )
-        state = request.app.state.hamkar
-        client_ip = request.client.host if request.client else ""
-        return await run_in_threadpool(_run, state, handler, dav_request, client_ip)
+        dav_request = methods.Request(method=method, path=path, headers=headers, body=body)
+        return await run_in_threadpool(_run, state, handler, dav_request, user)
+
+
+def _request_path(request: HttpRequest) -> str:
+    """The raw path, as the client sent it (split into segments later, never normalised)."""
+    raw = request.scope.get("raw_path") or request.url.path.encode()
+    path = raw.decode("latin-1").split("?", 1)[0]
+    if path in ("", "/"):
+        return "/dav/"  # PROPFIND on the server root: discovery starts here
+    return path
+
+
+def _caller(state: Any, headers: dict[str, str], client_ip: str) -> str:
+    authorization = headers.get("authorization")
+    if parse_basic_authorization(authorization) is None:  # no database needed to refuse
+        raise DavError(401, "Sign in with your email address and password or an app password.")
+    with state.sessions() as db:
+        try:
+            user = authenticate(db, state=state, authorization=authorization, client_ip=client_ip)
+        except DomainError as exc:  # the mail server is unavailable, say
+            raise DavError(exc.status_code, exc.message) from exc
+        db.commit()  # the app password's last use
+    return user
 
 
 async def _read_body(request: HttpRequest) -> bytes:
@@ -60,28 +85,24 @@ async def _read_body(request: HttpRequest) -> bytes:
     if declared and declared.isdigit() and int(declared) > methods.MAX_BODY_BYTES:
         raise DavError(413, "The request body is too large.", precondition="max-resource-size")
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > methods.MAX_BODY_BYTES:
-            raise DavError(413, "The request body is too large.", precondition="max-resource-size")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > methods.MAX_BODY_BYTES:
+                raise DavError(
+                    413, "The request body is too large.", precondition="max-resource-size"
+                )
+            chunks.append(chunk)
+    except ClientDisconnect as exc:
+        # Nobody is left to read the answer; nothing was stored.
+        raise DavError(400, "The client went away before sending the whole body.") from exc
     return b"".join(chunks)
 
 
-def _run(state: Any, handler: Any, request: methods.Request, client_ip: str) -> Response:
+def _run(state: Any, handler: Any, request: methods.Request, user: str) -> Response:
     with state.sessions() as db:
         try:
-            if request.method == "OPTIONS":
-                answer = handler(Context(db, ""), request)
-            else:
-                user = authenticate(
-                    db,
-                    state=state,
-                    authorization=request.headers.get("authorization"),
-                    client_ip=client_ip,
-                )
-                db.commit()  # the app password's last use
-                answer = handler(Context(db, user), request)
+            answer = handler(Context(db, user), request)
             db.commit()
         except DavError as exc:
             db.rollback()
@@ -101,6 +122,8 @@ def _error_response(exc: DavError) -> Response:
     headers = {"DAV": methods.DAV_CLASSES}
     if exc.status == 401:
         headers["WWW-Authenticate"] = REALM
+    if exc.status == 405:
+        headers["Allow"] = methods.ALLOW
     body = exc.body()
     if body is not None:
         return Response(

@@ -95,6 +95,8 @@ def _existing(ctx: props.Context, req: Request) -> r.Resource:
 def _parse(req: Request) -> Element | None:
     try:
         return xml.parse(req.body)
+    except xml.XmlTooLarge as exc:
+        raise DavError(413, str(exc)) from exc
     except xml.XmlError as exc:
         raise DavError(400, str(exc)) from exc
 
@@ -368,16 +370,13 @@ def _make_collection(
 def move(ctx: props.Context, req: Request) -> Response:
     """MOVE (RFC 4918 9.9) of an item between the user's collections."""
     source = _existing(ctx, req)
-    destination = req.headers.get("destination")
-    if not destination:
-        raise DavError(400, "MOVE needs a Destination header.")
-    target_path = urlsplit(destination).path if "://" in destination else destination
+    target_path = _destination_path(req)
     try:
         target = r.resolve(ctx.db, user=ctx.user, segments=r.split_path(target_path))
     except DavError as exc:
-        raise DavError(
-            403 if exc.status == 404 else exc.status, "The destination is not allowed."
-        ) from exc
+        if exc.status != 404:
+            raise
+        raise DavError(403, "The destination is outside the DAV area.") from exc
     overwrite = req.headers.get("overwrite", "T").strip().upper() != "F"
     try:
         match source, target:
@@ -404,6 +403,34 @@ def move(ctx: props.Context, req: Request) -> Response:
     except DomainError as exc:
         raise _domain(exc, target) from exc
     return Response(201 if created else 204)
+
+
+def _destination_path(req: Request) -> str:
+    """The path of the Destination header (RFC 4918 10.3): an absolute URI on this server or
+    an absolute path; anything else is a 400, another host a 403."""
+    destination = req.headers.get("destination", "").strip()
+    if not destination:
+        raise DavError(400, "MOVE needs a Destination header.")
+    try:
+        parts = urlsplit(destination)
+    except ValueError as exc:
+        raise DavError(400, "The Destination header is not a valid URI.") from exc
+    if parts.scheme or parts.netloc:
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+            raise DavError(400, "The Destination header is not a valid URI.")
+        if parts.netloc.lower() not in _own_hosts(req):
+            raise DavError(403, "The destination is on another server.")
+    if not parts.path.startswith("/") or parts.fragment or "#" in destination:
+        raise DavError(400, "The Destination header is not an absolute path on this server.")
+    return parts.path
+
+
+def _own_hosts(req: Request) -> set[str]:
+    """The names this request reached us by (behind a proxy, the forwarded one too)."""
+    hosts = {req.headers.get("host", "").lower()}
+    forwarded = req.headers.get("x-forwarded-host", "")
+    hosts.update(h.strip().lower() for h in forwarded.split(",") if h.strip())
+    return hosts - {""}
 
 
 def report(ctx: props.Context, req: Request) -> Response:

@@ -15,6 +15,7 @@ Paths are split before percent-decoding, so an encoded slash never becomes a sep
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
@@ -169,19 +170,38 @@ COLLECTIONS = (
 )
 
 
+# A "%" not followed by two hex digits, and the control characters (C0 and DEL).
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def split_path(raw_path: str) -> list[str]:
-    """Decoded segments under /dav, refusing tricks: encoded slashes, dot segments, NULs."""
+    """Decoded segments under /dav, refusing tricks: bad percent-encoding, text that is not
+    UTF-8, control characters, encoded slashes and dot segments (400, never a guess)."""
     if raw_path != PREFIX and not raw_path.startswith(PREFIX + "/"):
         raise DavError(404, "Not a DAV address.")
+    if "#" in raw_path:
+        raise DavError(400, "An address sent to the server never has a #fragment.")
     segments = []
     for part in raw_path[len(PREFIX) :].split("/"):
         if not part:
             continue
-        decoded = unquote(part, errors="strict") if "%" in part else part
-        if decoded in (".", "..") or "/" in decoded or "\\" in decoded or "\x00" in decoded:
-            raise DavError(400, "The address contains a forbidden path segment.")
-        segments.append(decoded)
+        segments.append(_segment(part))
     return segments
+
+
+def _segment(part: str) -> str:
+    if _BAD_ESCAPE.search(part):
+        raise DavError(400, "The address has a malformed percent-encoding.")
+    try:
+        decoded = unquote(part, errors="strict") if "%" in part else part
+    except UnicodeDecodeError as exc:
+        raise DavError(400, "The address is not valid UTF-8.") from exc
+    if _CONTROL.search(decoded):
+        raise DavError(400, "The address contains control characters.")
+    if decoded in (".", "..") or "/" in decoded or "\\" in decoded:
+        raise DavError(400, "The address contains a forbidden path segment.")
+    return decoded
 
 
 def href_of(*segments: str, collection: bool = False) -> str:

@@ -14,11 +14,12 @@ CARDDAV = "urn:ietf:params:xml:ns:carddav"
 CALSERVER = "http://calendarserver.org/ns/"
 APPLE = "http://apple.com/ns/ical/"
 NSMAP = {"d": DAV, "c": CALDAV, "card": CARDDAV, "cs": CALSERVER, "ical": APPLE}
-MAX_XML_BYTES = 2_000_000
+MAX_XML_BYTES = 1_000_000
 MAX_XML_DEPTH = 64
 __all__ = [
     "Element",
     "XmlError",
+    "XmlTooLarge",
     "child",
     "children",
     "document",
@@ -32,6 +33,10 @@ __all__ = [
 
 class XmlError(ValueError):
     """The body is not acceptable XML; the message says why (answered with 400)."""
+
+
+class XmlTooLarge(XmlError):
+    """The body is larger than an XML request may be (answered with 413)."""
 
 
 def tag(namespace: str, name: str) -> str:
@@ -48,9 +53,9 @@ def parse(body: bytes) -> Element | None:
     if not body.strip():
         return None
     if len(body) > MAX_XML_BYTES:
-        raise XmlError(f"the XML body is larger than {MAX_XML_BYTES} bytes")
+        raise XmlTooLarge(f"The XML body is larger than {MAX_XML_BYTES} bytes.")
     if b"<!DOCTYPE" in body.upper() or b"<!ENTITY" in body.upper():
-        raise XmlError("document type declarations and entities are not allowed")
+        raise XmlError("Document type declarations and entities are not allowed.")
     parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
@@ -63,9 +68,9 @@ def parse(body: bytes) -> Element | None:
     try:
         root = etree.fromstring(body, parser=parser)
     except etree.XMLSyntaxError as exc:
-        raise XmlError(f"the XML body is not well-formed: {exc}") from exc
+        raise XmlError(f"The XML body is not well-formed: {exc.msg}.") from exc
     if _depth(root) > MAX_XML_DEPTH:
-        raise XmlError("the XML body is nested too deeply")
+        raise XmlError("The XML body is nested too deeply.")
     return root
 
 

@@ -56,13 +56,19 @@ class PropfindFastPath:
         self.mount_path = mount_path
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["method"] != "PROPFIND":
+        headers = dict(scope.get("headers") or [])
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "PROPFIND"
+            or parse_basic_authorization(headers.get(b"authorization", b"").decode("latin-1"))
+            is None
+        ):
+            # Without credentials the body is never read: the 401 goes out before it is sent.
             await self.app(scope, receive, send)
             return
         body, complete = await _read_body(receive)
-        replay = _replayer(body, receive)
+        replay = _replayer(body, receive, more=not complete)
         wanted = _wanted(body) if complete else None
-        headers = dict(scope["headers"])
         depth = headers.get(b"depth", b"infinity").decode("latin-1").strip()
         if wanted is None or depth not in ("0", "1") or b"if" in headers:
             await self.app(scope, replay, send)
@@ -239,15 +245,15 @@ async def _read_body(receive: Any) -> tuple[bytes, bool]:
             return b"".join(chunks), False
 
 
-def _replayer(body: bytes, receive: Any) -> Any:
-    """A ``receive`` that first hands back what was already read."""
+def _replayer(body: bytes, receive: Any, *, more: bool) -> Any:
+    """A ``receive`` that first hands back what was already read (``more``: the rest follows)."""
     sent = False
 
     async def replay() -> Any:
         nonlocal sent
         if not sent:
             sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
+            return {"type": "http.request", "body": body, "more_body": more}
         return await receive()
 
     return replay

@@ -56,6 +56,8 @@ class SpacesProvider(DAVProvider):  # type: ignore[misc]
 
     def get_resource_inst(self, path: str, environ: dict[str, Any]) -> Any:
         """The resource at ``path`` for this user, or ``None``."""
+        if path is None:  # wsgidav asks for the parent of "/" when a method targets the root
+            return None
         parts = [part for part in path.split("/") if part]
         if not parts:
             return VirtualFolder("/", environ, ["home", "team"])

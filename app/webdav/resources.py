@@ -55,6 +55,13 @@ class VirtualFolder(DAVCollection):  # type: ignore[misc]
     def copy_move_single(self, dest_path: str, *, is_move: bool) -> None:
         raise DAVError(HTTP_FORBIDDEN)
 
+    def handle_delete(self) -> bool:
+        """Refused as a whole: wsgidav would otherwise walk into the spaces below."""
+        raise DAVError(HTTP_FORBIDDEN, "The top folders cannot be deleted.")
+
+    def set_property_value(self, name: str, value: Any, dry_run: bool = False) -> None:
+        raise DAVError(HTTP_FORBIDDEN, "The top folders have no properties to change.")
+
     def support_recursive_move(self, dest_path: str) -> bool:
         return False
 

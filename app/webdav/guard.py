@@ -1,0 +1,146 @@
+"""Checks every /webdav/ request passes before anything reads its body or touches a space.
+
+Refused here, each with a status and a plain reason: a method WebDAV does not have (405 with
+``Allow``), a path that is not clean UTF-8 percent-encoding or that carries control characters,
+dot segments, encoded slashes or a ``#fragment`` (400), a Destination that is not a URI on this
+server under /webdav/ (400 or 403), and an XML body over ``MAX_XML_BYTES`` (413). What passes
+is never normalised: wsgidav sees the path exactly as sent.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+METHODS = (
+    "OPTIONS",
+    "GET",
+    "HEAD",
+    "PUT",
+    "DELETE",
+    "PROPFIND",
+    "PROPPATCH",
+    "MKCOL",
+    "COPY",
+    "MOVE",
+    "LOCK",
+    "UNLOCK",
+)
+ALLOW = ", ".join(METHODS)
+XML_METHODS = frozenset({"PROPFIND", "PROPPATCH", "LOCK"})
+# "/" and "/team/" only list spaces: nothing can be written to, moved from or locked there.
+READ_METHODS = frozenset({"OPTIONS", "GET", "HEAD", "PROPFIND", "UNLOCK"})
+VIRTUAL_FOLDERS = frozenset({"/", "/team"})
+MAX_XML_BYTES = 1_000_000
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class Refusal(Exception):
+    """A request refused before it reaches wsgidav: status, reason and extra headers."""
+
+    def __init__(self, status: int, reason: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+        self.headers = headers or {}
+
+
+class RequestGuard:
+    """ASGI middleware in front of the WebDAV stack (fast paths included)."""
+
+    def __init__(self, app: Any, mount_path: str) -> None:
+        self.app = app
+        self.mount_path = mount_path
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        try:
+            check_request(scope, self.mount_path)
+        except Refusal as refusal:
+            await _refuse(send, refusal)
+            return
+        await self.app(scope, receive, send)
+
+
+def check_request(scope: dict[str, Any], mount_path: str) -> None:
+    """Raise ``Refusal`` for a request the WebDAV server must not try to serve."""
+    method = scope["method"].upper()
+    if method not in METHODS:
+        raise Refusal(405, f"The method {method[:32]} is not supported here.", {"Allow": ALLOW})
+    raw = scope.get("raw_path") or scope["path"].encode()
+    path = raw.split(b"?", 1)[0].decode("latin-1")
+    check_path(path)
+    if method not in READ_METHODS and _virtual(path, mount_path):
+        raise Refusal(403, "The top folders only list your spaces; work inside home/ or a team.")
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+    if method in XML_METHODS:
+        declared = headers.get("content-length", "").strip()
+        if declared.isdigit() and int(declared) > MAX_XML_BYTES:
+            raise Refusal(413, f"An XML request body may be at most {MAX_XML_BYTES} bytes.")
+    if method in ("COPY", "MOVE"):
+        check_destination(headers, mount_path)
+
+
+def check_path(path: str) -> None:
+    """Refuse a URL path that is ambiguous or could step outside where it points."""
+    if "#" in path:
+        raise Refusal(400, "An address sent to the server never has a #fragment.")
+    for part in path.split("/"):
+        if _BAD_ESCAPE.search(part):
+            raise Refusal(400, "The address has a malformed percent-encoding.")
+        try:
+            name = unquote(part, errors="strict")
+        except UnicodeDecodeError as exc:
+            raise Refusal(400, "The address is not valid UTF-8.") from exc
+        if _CONTROL.search(name):
+            raise Refusal(400, "The address contains control characters.")
+        if name in (".", "..") or "/" in name or "\\" in name:
+            raise Refusal(400, "The address contains a forbidden path segment.")
+
+
+def check_destination(headers: dict[str, str], mount_path: str) -> None:
+    """The Destination of COPY and MOVE (RFC 4918 10.3): on this host, below the mount."""
+    destination = headers.get("destination", "").strip()
+    if not destination:
+        raise Refusal(400, "COPY and MOVE need a Destination header.")
+    try:
+        parts = urlsplit(destination)
+    except ValueError as exc:
+        raise Refusal(400, "The Destination header is not a valid URI.") from exc
+    if parts.scheme or parts.netloc:
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+            raise Refusal(400, "The Destination header is not a valid URI.")
+        if parts.netloc.lower() not in _own_hosts(headers):
+            raise Refusal(403, "The destination is on another server.")
+    if not parts.path.startswith("/") or parts.query or "#" in destination:
+        raise Refusal(400, "The Destination header is not an absolute path on this server.")
+    check_path(parts.path)
+    if parts.path != mount_path and not parts.path.startswith(mount_path + "/"):
+        raise Refusal(403, "The destination is outside the WebDAV area.")
+
+
+def _virtual(path: str, mount_path: str) -> bool:
+    inner = path[len(mount_path) :] if path.startswith(mount_path) else path
+    return "/" + "/".join(p for p in inner.split("/") if p) in VIRTUAL_FOLDERS
+
+
+def _own_hosts(headers: dict[str, str]) -> set[str]:
+    hosts = {headers.get("host", "").lower()}
+    forwarded = headers.get("x-forwarded-host", "")
+    hosts.update(h.strip().lower() for h in forwarded.split(",") if h.strip())
+    return hosts - {""}
+
+
+async def _refuse(send: Any, refusal: Refusal) -> None:
+    body = refusal.reason.encode()
+    headers = [
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"content-length", str(len(body)).encode()),
+        *((k.lower().encode(), v.encode()) for k, v in refusal.headers.items()),
+    ]
+    await send({"type": "http.response.start", "status": refusal.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
