@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import icalendar
 import recurring_ical_events
 
+from app.calendar import density
 from app.errors import DomainError, Invalid, TooLarge
 
 MAX_OBJECT_BYTES = 1_000_000
@@ -93,6 +94,8 @@ def parse_object(
         )
     if len(uid) > 255:
         raise _invalid_object("the UID is too long")
+    if density.too_frequent([r for c in items for r in _rules(c)]):
+        raise _invalid_object(f"it repeats more than {density.MAX_YEARLY_OCCURRENCES} times a year")
     try:
         parsed = _index(cal, kind, floating, now or datetime.now(UTC))
     except DomainError:
@@ -101,6 +104,11 @@ def parse_object(
         raise _invalid_object(str(exc)[:200]) from exc
     parsed.uid, parsed.text = uid, text
     return parsed
+
+
+def _rules(component: Any) -> list[Any]:
+    rules = component.get("RRULE")
+    return rules if isinstance(rules, list) else [rules] if rules else []
 
 
 def _invalid_object(reason: str) -> Invalid:

@@ -6,8 +6,9 @@ Only candidates the index selects are parsed, so the cost follows the size of th
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 import icalendar
@@ -16,7 +17,14 @@ from sqlalchemy import and_, or_, select, union
 from sqlalchemy.orm import Session
 
 from app.calendar.horizon import SLACK, extend_indexes
-from app.calendar.ical import INDEX_HORIZON, LONG_SPAN, parse_calendar, to_utc
+from app.calendar.ical import (
+    INDEX_HORIZON,
+    LONG_SPAN,
+    parse_calendar,
+    spans_between,
+    to_utc,
+    with_precondition,
+)
 from app.calendar.models import Calendar, CalendarObject, CalendarOccurrence
 from app.calendar.service import (
     LISTED_COLUMNS,
@@ -27,10 +35,12 @@ from app.calendar.service import (
 )
 from app.davsync import text_matches
 from app.db import utcnow
+from app.errors import Invalid
 
 BEGINNING = datetime(1900, 1, 1, tzinfo=UTC)
 END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)
 _CHUNK = 5000  # ids per IN list (SQLite allows 32766 parameters)
+MAX_EXPANDED_OCCURRENCES = 5000  # per item and query: ten years of a daily meeting fit
 
 
 @dataclass
@@ -164,12 +174,52 @@ def objects_in_range(
 
 
 def _occurs_in(cal: icalendar.Calendar, kind: str, time_range: TimeRange, zone: tzinfo) -> bool:
-    low, high = time_range.bounds
-    for occurrence in recurring_ical_events.of(cal, components=[kind]).between(low, high):
-        start, end = _span(occurrence, zone)
-        if time_range.overlaps(start, end):
+    for spans in _windows(cal, kind, time_range, zone):
+        if any(time_range.overlaps(start, end) for start, end in spans):
             return True
     return False
+
+
+def _windows(
+    cal: icalendar.Calendar, kind: str, time_range: TimeRange, zone: tzinfo
+) -> Iterator[list[tuple[datetime, datetime]]]:
+    """Occurrence spans in the range, a window at a time (a day first, doubling up to a
+    year) from the series' first start: a dense series is never expanded in one go."""
+    low, high = time_range.bounds
+    query = recurring_ical_events.of(cal, components=[kind])
+    starts = [
+        to_utc(c.decoded(key), zone)
+        for c in cal.subcomponents
+        if c.name == kind
+        for key in ("DTSTART", "DUE")
+        if c.get(key) is not None
+    ]
+    begin = max(low, min(starts) - timedelta(days=1)) if starts else low
+    window = timedelta(days=1)
+    while begin < high:
+        end = min(begin + window, high)
+        yield spans_between(query, kind, begin, end, zone)
+        begin, window = end, min(window * 2, timedelta(days=366))
+
+
+def check_expansion(
+    cal: icalendar.Calendar, kinds: list[str], time_range: TimeRange, zone: tzinfo
+) -> None:
+    """Refuse to expand more than ``MAX_EXPANDED_OCCURRENCES`` occurrences of one item: an
+    hourly series over ten years would be 87,600 instances; the client can ask for less."""
+    for kind in kinds:
+        count = 0
+        for spans in _windows(cal, kind, time_range, zone):
+            count += len(spans)
+            if count > MAX_EXPANDED_OCCURRENCES:
+                raise with_precondition(
+                    Invalid(
+                        "More than %(limit)s occurrences fall in this range; "
+                        "ask for a shorter one.",
+                        limit=MAX_EXPANDED_OCCURRENCES,
+                    ),
+                    "number-of-matches-within-limits",
+                )
 
 
 def _span(component: Any, zone: tzinfo) -> tuple[datetime, datetime]:
@@ -297,12 +347,13 @@ def _text(prop: Any) -> str:
 def expand(text: str, *, time_range: TimeRange, zone: tzinfo = UTC) -> str:
     """The occurrences in the range as separate UTC instances (RFC 4791 9.6.5)."""
     cal = parse_calendar(text)
-    low, high = time_range.bounds
     result = icalendar.Calendar()
     for key in ("VERSION", "PRODID"):
         if cal.get(key) is not None:
             result.add(key, cal.get(key))
     kinds = sorted({c.name for c in cal.subcomponents if c.name in ("VEVENT", "VTODO", "VJOURNAL")})
+    check_expansion(cal, kinds, time_range, zone)
+    low, high = time_range.bounds
     for occurrence in recurring_ical_events.of(cal, components=kinds).between(low, high):
         instance = icalendar.Component.from_ical(occurrence.to_ical())
         recurring = any(instance.get(k) for k in ("RRULE", "RDATE", "RECURRENCE-ID"))
@@ -333,6 +384,7 @@ def busy_periods(
     periods = []
     for obj in objects_in_range(db, calendar=calendar, time_range=time_range, component="VEVENT"):
         cal = parse_calendar(obj.ical)
+        check_expansion(cal, ["VEVENT"], time_range, zone)
         for occurrence in recurring_ical_events.of(cal, components=["VEVENT"]).between(low, high):
             if str(occurrence.get("TRANSP", "OPAQUE")).upper() == "TRANSPARENT":
                 continue

@@ -15,7 +15,7 @@ from starlette.types import Receive, Scope, Send
 from app.auth.basic import parse_basic_authorization
 from app.dav import methods
 from app.dav.auth import REALM, authenticate
-from app.dav.errors import DavError
+from app.dav.errors import DavError, from_domain
 from app.dav.properties import Context
 from app.errors import DomainError
 
@@ -75,7 +75,7 @@ def _caller(state: Any, headers: dict[str, str], client_ip: str) -> str:
         try:
             user = authenticate(db, state=state, authorization=authorization, client_ip=client_ip)
         except DomainError as exc:  # the mail server is unavailable, say
-            raise DavError(exc.status_code, exc.message) from exc
+            raise from_domain(exc) from exc
         db.commit()  # the app password's last use
     return user
 
@@ -109,7 +109,7 @@ def _run(state: Any, handler: Any, request: methods.Request, user: str) -> Respo
             return _error_response(exc)
         except DomainError as exc:
             db.rollback()
-            return _error_response(DavError(exc.status_code, exc.message))
+            return _error_response(from_domain(exc))
     return Response(
         content=answer.body,
         status_code=answer.status,

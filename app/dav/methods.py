@@ -104,10 +104,12 @@ def _parse(req: Request) -> Element | None:
 def propfind(ctx: props.Context, req: Request) -> Response:
     """PROPFIND (RFC 4918 9.1): depth 0 or 1; infinity is refused (RFC 4918 9.1.1)."""
     depth = req.headers.get("depth", "infinity").strip().lower()
-    if depth not in ("0", "1"):
+    if depth == "infinity":
         raise DavError(
             403, "Depth infinity is not supported.", precondition="propfind-finite-depth"
         )
+    if depth not in ("0", "1"):
+        raise DavError(400, "The Depth header must be 0, 1 or infinity.")
     res = _existing(ctx, req)
     root = _parse(req)
     names: list[str] | None = None
@@ -214,9 +216,12 @@ def _vcard_for(req: Request, text: str) -> str:
 
 def _text_body(req: Request) -> str:
     try:
-        return req.body.decode("utf-8")
+        text = req.body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise DavError(400, "The body is not UTF-8 text.") from exc
+    if "\x00" in text:  # never valid iCalendar or vCard, and PostgreSQL text refuses it
+        raise DavError(400, "The body contains NUL characters.")
+    return text
 
 
 def put(ctx: props.Context, req: Request) -> Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
@@ -14,10 +15,14 @@ from app.directory import groups
 from app.directory import service as directory
 from app.settings import Settings
 from tests.conftest import TEST_PASSWORD
+from tests.dav.samples import card, event
+from tests.hostile import Case, server_errors, sweep
 from tests.live import fresh_postgres, serve
 
 ALICE = ("alice@example.com", TEST_PASSWORD)
 BOB = ("bob@example.com", TEST_PASSWORD)
+CAL = "/dav/calendars/alice@example.com/personal/"
+BOOK = "/dav/addressbooks/alice@example.com/contacts/"
 
 
 class Dav:
@@ -101,3 +106,42 @@ def _directory(settings: Settings) -> Session:
     groups.create_group(db, organization_id=other.id, address="staff@example.org", name="Staff")
     db.commit()
     return db
+
+
+class AliceData:
+    """Alice's event and card on a live server, for sweeps that must leave them unchanged."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.http = httpx.Client(base_url=base_url, auth=ALICE, timeout=30)
+        assert self.http.put(CAL + "a.ics", content=event("a").encode()).status_code == 201
+        assert self.http.put(BOOK + "c.vcf", content=card("c").encode()).status_code == 201
+
+    def snapshot(self) -> dict[str, object]:
+        """The stored texts and both listings (hrefs with their properties)."""
+        found: dict[str, object] = {
+            "event": self.http.get(CAL + "a.ics").text,
+            "card": self.http.get(BOOK + "c.vcf").text,
+        }
+        for path in (CAL, BOOK):
+            answer = self.http.request("PROPFIND", path, headers={"Depth": "1"})
+            found[path] = sorted(answer.text.split("<d:href>")[1:])
+        return found
+
+    def sweep(self, cases: list[Case]) -> None:
+        """Send the cases; fail on any wrong answer, any logged error or any change."""
+        before = self.snapshot()
+        with server_errors() as errors:
+            problems = sweep(self.base_url, cases)
+        assert not problems, "\n".join(problems)
+        assert not errors, errors
+        assert self.snapshot() == before
+
+
+@pytest.fixture
+def owner(migrated_settings: Settings) -> Iterator[AliceData]:
+    """A live server (SQLite) where alice has an event and a card."""
+    with serve(migrated_settings) as base_url:
+        data = AliceData(base_url)
+        yield data
+        data.http.close()
