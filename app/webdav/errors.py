@@ -18,7 +18,7 @@ _SERVER_FAULT = "Something went wrong on our side; the request changed nothing."
 
 def clean_reason(status: int, page: bytes) -> str:
     """The reason wsgidav wrote into its error page, without the exception behind it."""
-    if status >= 500:
+    if status == 500:
         return f"{status} {_phrase(status)}: {_SERVER_FAULT}"
     found = _REASON.search(page)
     text = html.unescape(found.group(1).decode("utf-8", "replace")) if found else ""

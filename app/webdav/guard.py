@@ -3,8 +3,9 @@
 Refused here, each with a status and a plain reason: a method WebDAV does not have (405 with
 ``Allow``), a path that is not clean UTF-8 percent-encoding or that carries control characters,
 dot segments, encoded slashes or a ``#fragment`` (400), a Destination that is not a URI on this
-server under /webdav/ (400 or 403), and an XML body over ``MAX_XML_BYTES`` (413). What passes
-is never normalised: wsgidav sees the path exactly as sent.
+server under /webdav/ (400 or 403), a malformed If header (400) and a change to the top
+folders (403). What passes is never normalised: wsgidav sees the path exactly as sent. Nothing
+here reads the body, so a stranger's upload is never taken in.
 """
 
 from __future__ import annotations
@@ -32,9 +33,14 @@ XML_METHODS = frozenset({"PROPFIND", "PROPPATCH", "LOCK"})
 # "/" and "/team/" only list spaces: nothing can be written to, moved from or locked there.
 READ_METHODS = frozenset({"OPTIONS", "GET", "HEAD", "PROPFIND", "UNLOCK"})
 VIRTUAL_FOLDERS = frozenset({"/", "/team"})
+CLIENT_GONE = "hamkar.client_gone"  # set in the ASGI scope when the client disconnects
 MAX_XML_BYTES = 1_000_000
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# RFC 4918 10.4: optional resource tags, each followed by lists of (Not) state tokens or ETags.
+_LIST = r"\(\s*(?:(?:not\s+)?(?:<[^<>]*>|\[[^\[\]]*\])\s*)+\)\s*"
+_IF_HEADER = re.compile(rf"^\s*(?:(?:<[^<>]*>\s*)?(?:{_LIST})+)+$", re.IGNORECASE)
+MAX_IF_LENGTH = 16_384
 
 
 class Refusal(Exception):
@@ -63,7 +69,21 @@ class RequestGuard:
         except Refusal as refusal:
             await _refuse(send, refusal)
             return
-        await self.app(scope, receive, send)
+
+        async def noting_disconnects() -> Any:
+            # The WSGI bridge reads a disconnect as the end of the body; the scope keeps the
+            # difference, so a cut-off upload is never stored as if it were whole.
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                scope[CLIENT_GONE] = True
+            return message
+
+        await self.app(scope, noting_disconnects, send)
+
+
+def client_gone(environ: dict[str, Any]) -> bool:
+    """Whether the client of this WSGI request went away while sending its body."""
+    return bool(environ.get("asgi.scope", {}).get(CLIENT_GONE))
 
 
 def check_request(scope: dict[str, Any], mount_path: str) -> None:
@@ -77,10 +97,17 @@ def check_request(scope: dict[str, Any], mount_path: str) -> None:
     if method not in READ_METHODS and _virtual(path, mount_path):
         raise Refusal(403, "The top folders only list your spaces; work inside home/ or a team.")
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-    if method in XML_METHODS:
-        declared = headers.get("content-length", "").strip()
-        if declared.isdigit() and int(declared) > MAX_XML_BYTES:
-            raise Refusal(413, f"An XML request body may be at most {MAX_XML_BYTES} bytes.")
+    condition = headers.get("if")
+    if condition is not None and (
+        len(condition) > MAX_IF_LENGTH or not _IF_HEADER.match(condition)
+    ):
+        raise Refusal(400, "The If header is malformed (RFC 4918 section 10.4).")
+    if (
+        method == "PUT"
+        and headers.get("content-encoding", "identity").strip().lower() != "identity"
+    ):
+        # RFC 9110 15.5.16: an unsupported content coding is a 415
+        raise Refusal(415, "Compressed uploads (Content-Encoding) are not supported.")
     if method in ("COPY", "MOVE"):
         check_destination(headers, mount_path)
 
@@ -119,8 +146,14 @@ def check_destination(headers: dict[str, str], mount_path: str) -> None:
     if not parts.path.startswith("/") or parts.query or "#" in destination:
         raise Refusal(400, "The Destination header is not an absolute path on this server.")
     check_path(parts.path)
-    if parts.path != mount_path and not parts.path.startswith(mount_path + "/"):
+    if not parts.path.startswith(mount_path + "/"):
         raise Refusal(403, "The destination is outside the WebDAV area.")
+    if _virtual(parts.path, mount_path):
+        raise Refusal(403, "The top folders only list your spaces; work inside home/ or a team.")
+
+
+def _valid_if(condition: str) -> bool:
+    return len(condition) <= MAX_IF_LENGTH and _IF_HEADER.match(condition) is not None
 
 
 def _virtual(path: str, mount_path: str) -> bool:

@@ -6,6 +6,7 @@ from typing import Any, BinaryIO
 
 from sqlalchemy import select
 from wsgidav.dav_error import (
+    HTTP_BAD_REQUEST,
     HTTP_FORBIDDEN,
     HTTP_INSUFFICIENT_STORAGE,
     HTTP_REQUEST_ENTITY_TOO_LARGE,
@@ -18,6 +19,7 @@ from app.files import locks, service, spaces, trash
 from app.files.models import DeadProperty, FileNode
 from app.files.storage import BlobWriter, StoredBlob
 from app.files.versions import Retention
+from app.webdav.guard import client_gone
 from app.webdav.request import context_of, dav_errors, db_of, forget_request_locks, user_of
 
 
@@ -351,6 +353,9 @@ class FileResource(NodeMixin, DAVNonCollection):  # type: ignore[misc]
         if with_errors:
             writer.discard()
             return
+        if client_gone(self.environ):
+            writer.discard()
+            raise DAVError(HTTP_BAD_REQUEST, "The client went away before sending the whole body.")
         try:
             self._ensure_still_writable()
         except DAVError:
