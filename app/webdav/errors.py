@@ -12,6 +12,8 @@ from collections.abc import Iterable, Iterator
 from http import HTTPStatus
 from typing import Any
 
+from app.webdav.guard import ALLOW
+
 _REASON = re.compile(rb"<p>(.*?)</p>", re.DOTALL)
 _SERVER_FAULT = "Something went wrong on our side; the request changed nothing."
 
@@ -73,6 +75,8 @@ class CleanErrors:
                 for k, v in held["headers"]
                 if k.lower() not in ("content-type", "content-length")
             ]
+            if status == 405 and not any(k.lower() == "allow" for k, _v in kept):
+                kept.append(("Allow", ALLOW))  # RFC 9110 15.5.6: a 405 names what is allowed
             kept.append(("Content-Type", "text/plain; charset=utf-8"))
             kept.append(("Content-Length", str(len(body))))
             start_response(held["status"], kept)

@@ -11,7 +11,8 @@ from typing import Any
 from wsgidav.dav_error import HTTP_BAD_REQUEST, HTTP_REQUEST_ENTITY_TOO_LARGE, DAVError
 from wsgidav.mw.base_mw import BaseMiddleware
 
-from app.webdav.guard import MAX_XML_BYTES, XML_METHODS
+XML_METHODS = frozenset({"PROPFIND", "PROPPATCH", "LOCK"})
+MAX_XML_BYTES = 1_000_000
 
 
 class XmlBodyCheck(BaseMiddleware):  # type: ignore[misc]
