@@ -154,10 +154,9 @@ def _multiget(
     wanted: list[tuple[str, tuple[str, ...] | None, str]] = []
     for element in xml.children(root, tag(DAV, "href")):
         target = (element.text or "").strip()
-        path = urlsplit(target).path if "://" in target else target
         try:
-            segments = r.split_path(path)
-        except DavError:
+            segments = r.split_path(urlsplit(target).path if "://" in target else target)
+        except (DavError, ValueError):  # each bad href answers 404 on its own
             segments = []
         if len(segments) == 4:
             wanted.append((target, tuple(segments[:3]), segments[3]))

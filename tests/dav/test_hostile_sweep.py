@@ -12,7 +12,7 @@ import socket
 import time
 
 from tests.conftest import TEST_PASSWORD
-from tests.dav.conftest import CAL, AliceData
+from tests.dav.conftest import BOOK, CAL, AliceData
 from tests.dav.samples import event
 from tests.hostile import ALICE, BOB, case, send, server_errors
 
@@ -113,6 +113,79 @@ def test_hostile_xml_bodies(owner: AliceData) -> None:
         case("REPORT", CAL, 400, Depth="1"),
         case("MKCALENDAR", f"/dav/calendars/{ALICE}/new/", 400, body=LAUGHS),
         case("POST", f"/dav/principals/{ALICE}/outbox/", 400, 403, 415, body=XXE),
+    ]
+    owner.sweep(cases)
+
+
+def _report(root: str, inner: str, ns: str = "urn:ietf:params:xml:ns:caldav") -> bytes:
+    return f'<r:{root} xmlns:d="DAV:" xmlns:r="{ns}">{inner}</r:{root}>'.encode()
+
+
+CARD_NS = "urn:ietf:params:xml:ns:carddav"
+BOGUS_REPORTS = {
+    "sync token": b'<d:sync-collection xmlns:d="DAV:"><d:sync-token>garbage</d:sync-token>'
+    b"<d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>",
+    "sync level": b'<d:sync-collection xmlns:d="DAV:"><d:sync-token/>'
+    b"<d:sync-level>infinite</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>",
+    "many hrefs": _report(
+        "calendar-multiget",
+        "<d:prop><d:getetag/></d:prop>" + f"<d:href>{CAL}x.ics</d:href>" * 10_000,
+    ),
+    "bad hrefs": _report(
+        "calendar-multiget",
+        "<d:prop><d:getetag/></d:prop><d:href>%ff</d:href><d:href>http://[</d:href>"
+        "<d:href>/dav/../../etc/passwd</d:href><d:href></d:href>",
+    ),
+    "bad range": _report(
+        "calendar-query",
+        '<r:filter><r:comp-filter name="VCALENDAR"><r:comp-filter name="VEVENT">'
+        '<r:time-range start="garbage" end="20260101"/></r:comp-filter></r:comp-filter></r:filter>',
+    ),
+    "reversed range": _report(
+        "calendar-query",
+        '<r:filter><r:comp-filter name="VCALENDAR"><r:comp-filter name="VEVENT">'
+        '<r:time-range start="20300101T000000Z" end="20200101T000000Z"/>'
+        "</r:comp-filter></r:comp-filter></r:filter>",
+    ),
+    "deep filters": _report(
+        "calendar-query",
+        "<r:filter>"
+        + '<r:comp-filter name="VCALENDAR">' * 60
+        + "</r:comp-filter>" * 60
+        + "</r:filter>",
+    ),
+    "no filter": _report("calendar-query", "<d:prop><d:getetag/></d:prop>"),
+    "huge text-match": _report(
+        "calendar-query",
+        '<r:filter><r:comp-filter name="VCALENDAR"><r:comp-filter name="VEVENT">'
+        '<r:prop-filter name="SUMMARY"><r:text-match collation="i;bogus">'
+        + "x" * 500_000
+        + "</r:text-match></r:prop-filter></r:comp-filter></r:comp-filter></r:filter>",
+    ),
+}
+BOGUS_BOOK_REPORTS = {
+    "limit": _report(
+        "addressbook-query",
+        "<r:filter/><r:limit><r:nresults>-5</r:nresults></r:limit>",
+        CARD_NS,
+    ),
+    "huge limit": _report(
+        "addressbook-query",
+        "<r:filter/><r:limit><r:nresults>99999999999999999999999</r:nresults></r:limit>",
+        CARD_NS,
+    ),
+    "bad test": _report("addressbook-query", '<r:filter test="maybe"/>', CARD_NS),
+}
+
+
+def test_bogus_reports(owner: AliceData) -> None:
+    cases = [
+        case("REPORT", CAL, 207, 400, 403, 415, body=body, Depth="1")
+        for body in BOGUS_REPORTS.values()
+    ]
+    cases += [
+        case("REPORT", BOOK, 207, 400, 403, 507, body=body, Depth="1")
+        for body in BOGUS_BOOK_REPORTS.values()
     ]
     owner.sweep(cases)
 
