@@ -215,6 +215,48 @@ def test_hostile_headers(owner: AliceFiles) -> None:
     owner.sweep(cases[12:])
 
 
+def test_odd_lock_copy_and_property_requests(owner: AliceFiles) -> None:
+    remove_live = (
+        b'<propertyupdate xmlns="DAV:"><remove><prop><getetag/><resourcetype/></prop></remove>'
+        b"</propertyupdate>"
+    )
+    cases = [
+        case("UNLOCK", FILE, 400, 409, Lock_Token="garbage"),
+        case(
+            "UNLOCK", FILE, 400, 409, Lock_Token="<urn:uuid:00000000-0000-0000-0000-000000000000>"
+        ),
+        case("LOCK", FILE, 400, 412, If="(<urn:uuid:nope>)"),  # a refresh of no lock
+        case("LOCK", FILE, 400, body=LOCK, Depth="99"),
+        case(
+            "LOCK",
+            FILE,
+            400,
+            body=b'<lockinfo xmlns="DAV:"><lockscope><weird/></lockscope>'
+            b"<locktype><write/></locktype></lockinfo>",
+        ),
+        case("PROPPATCH", FILE, 207, 403, 409, body=remove_live),
+        case(
+            "PROPFIND",
+            FILE,
+            207,
+            400,
+            Depth="0",
+            body=b'<propfind xmlns="DAV:"><propname/><allprop/><prop/></propfind>',
+        ),
+        case("COPY", FILE, 400, 412, Destination="/webdav/home/docs/c.txt", Overwrite="maybe"),
+        case("COPY", FILE, 403, 204, Destination=FILE),
+        case("MOVE", "/webdav/home/docs/", 403, 409, Destination="/webdav/home/docs/inner/"),
+        case(
+            "COPY", "/webdav/home/docs/", 400, 403, 409, Destination="/webdav/home/d2/", Depth="1"
+        ),
+        case("GET", FILE, 200, If_Modified_Since="garbage", If_None_Match="garbage"),
+        case("GET", FILE, 200, 412, If_Unmodified_Since="Mon, 99 Foo 9999 99:99:99 GMT"),
+        case("DELETE", "/webdav/home/docs/", 400, Depth="0"),
+        case("MKCOL", "/webdav/home/new/", 415, body=b"<x/>", Content_Type="text/xml"),
+    ]
+    owner.sweep(cases)
+
+
 def test_strangers_get_401_before_uploading_a_body(owner: AliceFiles) -> None:
     """``Expect: 100-continue`` with a huge body: the 401 comes without a ``100 Continue``."""
     host, port = owner.base_url.split("//", 1)[1].split(":")
