@@ -60,12 +60,27 @@ def _card(entry: AddressListEntry) -> DirectoryCard:
     return DirectoryCard(card_name(entry.email), text, _etag(text))
 
 
+# organization id -> (address-list state, its cards by name), like _NAMES below: building
+# 2,000 cards costs tens of milliseconds, asking for the state two small queries.
+_CARDS: dict[int, tuple[str, list[DirectoryCard]]] = {}
+
+
 def directory_cards(db: Session, *, email: str) -> list[DirectoryCard]:
-    """The address list of the user's organization as vCard 4.0 (nothing for an unknown user)."""
+    """The address list of the user's organization as vCard 4.0, by card name (nothing for
+    an unknown user); built once per state of the address list (kept per process)."""
     organization_id = _organization_of(db, email)
     if organization_id is None:
         return []
-    return [_card(entry) for entry in whole_address_list(db, organization_id=organization_id)]
+    state = address_list_state(db, organization_id=organization_id)
+    known = _CARDS.get(organization_id)
+    if known is not None and known[0] == state:
+        return known[1]
+    entries = whole_address_list(db, organization_id=organization_id)
+    cards = sorted((_card(entry) for entry in entries), key=lambda card: card.name)
+    if len(_CARDS) >= _NAMES_MAX:
+        _CARDS.clear()
+    _CARDS[organization_id] = (state, cards)  # one assignment: safe across threads
+    return cards
 
 
 def directory_card(db: Session, *, email: str, name: str) -> DirectoryCard | None:
