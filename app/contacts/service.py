@@ -142,7 +142,7 @@ def list_cards(db: Session, *, book: AddressBook, names: list[str] | None = None
 
 def list_card_rows(
     db: Session, *, book: AddressBook, names: list[str] | None = None, with_data: bool = False
-) -> Sequence[Row[tuple[str, str, str]]]:
+) -> Sequence[Row[str, str, str]]:
     """The name, entity tag and (``with_data``) vCard text of every card of a book, or of
     those with the given names, by name: what listings need, without loading ``Card``s."""
     text = Card.vcard if with_data else literal("").label("vcard")
@@ -154,7 +154,7 @@ def list_card_rows(
 
 def query_cards(
     db: Session, *, book: AddressBook, flt: CardFilter
-) -> list[Row[tuple[str, str, str]]]:
+) -> list[Row[str, str, str]]:
     """The cards matching an addressbook-query filter (RFC 6352 10.5) as (name, etag, vCard),
     by name: the search column narrows them in SQL, the exact test decides (``query``)."""
     query = select(Card.name, Card.etag, Card.vcard).where(
