@@ -256,7 +256,10 @@ def hamkar(database_url: str | None, cards: list[tuple[str, str]], users: int) -
     print(f"  loaded {len(cards)} cards in {time.perf_counter() - loaded:.1f} s", flush=True)
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--port", str(port)],
+        [
+            *(sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory"),
+            *("--port", str(port), "--log-level", "warning"),
+        ],
         cwd=ROOT,
         env={**os.environ, **env},
     )

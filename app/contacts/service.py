@@ -152,9 +152,7 @@ def list_card_rows(
     return db.connection().execute(query.order_by(Card.name)).all()
 
 
-def query_cards(
-    db: Session, *, book: AddressBook, flt: CardFilter
-) -> list[Row[str, str, str]]:
+def query_cards(db: Session, *, book: AddressBook, flt: CardFilter) -> list[Row[str, str, str]]:
     """The cards matching an addressbook-query filter (RFC 6352 10.5) as (name, etag, vCard),
     by name: the search column narrows them in SQL, the exact test decides (``query``)."""
     query = select(Card.name, Card.etag, Card.vcard).where(
