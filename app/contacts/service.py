@@ -76,8 +76,11 @@ def list_address_books(db: Session, *, email: str) -> list[AddressBook]:
 
 def find_address_book(db: Session, *, email: str, slug: str) -> AddressBook | None:
     """One of the user's address books by name."""
-    ensure_defaults(db, email=email)
-    return _by_slug(db, email, slug)
+    book = _by_slug(db, email, slug)
+    if book is None and slug == DEFAULT_BOOK[0]:  # every request resolves a book: one query
+        ensure_defaults(db, email=email)
+        book = _by_slug(db, email, slug)
+    return book
 
 
 def create_address_book(
