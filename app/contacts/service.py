@@ -18,6 +18,7 @@ from app.contacts.directory_book import DirectoryCard as DirectoryCard
 from app.contacts.directory_book import directory_card as directory_card
 from app.contacts.directory_book import directory_cards as directory_cards
 from app.contacts.directory_book import directory_ctag as directory_ctag
+from app.contacts.directory_book import directory_query as directory_query
 from app.contacts.models import AddressBook, Card, CardChange
 from app.contacts.query import CardFilter, card_matches
 from app.davsync import Changes, fold_changes

@@ -11,7 +11,7 @@ member as before.
 from __future__ import annotations
 
 from app.contacts import service as contacts
-from app.contacts.query import CardFilter, card_matches
+from app.contacts.query import CardFilter
 from app.dav import address_data, xml
 from app.dav import properties as props
 from app.dav import resources as r
@@ -60,8 +60,7 @@ def query_rows(ctx: props.Context, book: Book, flt: CardFilter) -> list[CardRow]
         return list(contacts.query_cards(ctx.db, book=book.book, flt=flt))
     return [
         (c.name, c.etag, c.vcard)
-        for c in contacts.directory_cards(ctx.db, email=book.email)
-        if card_matches(c.vcard, flt)
+        for c in contacts.directory_query(ctx.db, email=book.email, flt=flt)
     ]
 
 
