@@ -43,6 +43,8 @@ class Card(Base):
     revision: Mapped[int] = mapped_column(Integer)
     full_name: Mapped[str] = mapped_column(String(300), default="")
     emails: Mapped[str] = mapped_column(Text, default="")  # lower-case, one per line
+    # What addressbook-query narrows candidates by (app/contacts/search.py); None: not yet built
+    search: Mapped[str | None] = mapped_column(Text, nullable=True)
     size: Mapped[int] = mapped_column(Integer, default=0)
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.contacts.vcard import card_properties
+from app.contacts.vcard import Property, card_properties
 from app.davsync import text_matches
 
 
@@ -58,9 +58,13 @@ class CardFilter:
 
 def card_matches(text: str, flt: CardFilter) -> bool:
     """Whether the vCard matches the filter (no prop-filter: every card does)."""
+    return not flt.props or properties_match(card_properties(text), flt)
+
+
+def properties_match(props: list[Property], flt: CardFilter) -> bool:
+    """Whether a card, given as its parsed properties, matches the filter."""
     if not flt.props:
         return True
-    props = card_properties(text)
     results = (_prop_matches(props, p) for p in flt.props)
     return all(results) if flt.all_of else any(results)
 

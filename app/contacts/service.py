@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, literal, select, update
 from sqlalchemy.orm import Session
 
-from app.contacts import vcard
+from app.contacts import search, vcard
 
 # re-exported: the DAV layer reads the directory book through this module
 from app.contacts.directory_book import DirectoryCard as DirectoryCard
 from app.contacts.directory_book import directory_card as directory_card
 from app.contacts.directory_book import directory_cards as directory_cards
 from app.contacts.directory_book import directory_ctag as directory_ctag
+from app.contacts.directory_book import directory_query as directory_query
 from app.contacts.models import AddressBook, Card, CardChange
+from app.contacts.query import CardFilter, card_matches
 from app.davsync import Changes, fold_changes
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound, PreconditionFailed
@@ -74,8 +77,11 @@ def list_address_books(db: Session, *, email: str) -> list[AddressBook]:
 
 def find_address_book(db: Session, *, email: str, slug: str) -> AddressBook | None:
     """One of the user's address books by name."""
-    ensure_defaults(db, email=email)
-    return _by_slug(db, email, slug)
+    book = _by_slug(db, email, slug)
+    if book is None and slug == DEFAULT_BOOK[0]:  # every request resolves a book: one query
+        ensure_defaults(db, email=email)
+        book = _by_slug(db, email, slug)
+    return book
 
 
 def create_address_book(
@@ -138,6 +144,28 @@ def list_cards(db: Session, *, book: AddressBook, names: list[str] | None = None
     return list(db.scalars(query.order_by(Card.name)))
 
 
+def list_card_rows(
+    db: Session, *, book: AddressBook, names: list[str] | None = None, with_data: bool = False
+) -> Sequence[Row[str, str, str]]:
+    """The name, entity tag and (``with_data``) vCard text of every card of a book, or of
+    those with the given names, by name: what listings need, without loading ``Card``s."""
+    text = Card.vcard if with_data else literal("").label("vcard")
+    query = select(Card.name, Card.etag, text).where(Card.address_book_id == book.id)
+    if names is not None:
+        query = query.where(Card.name.in_(names))
+    return db.connection().execute(query.order_by(Card.name)).all()
+
+
+def query_cards(db: Session, *, book: AddressBook, flt: CardFilter) -> list[Row[str, str, str]]:
+    """The cards matching an addressbook-query filter (RFC 6352 10.5) as (name, etag, vCard),
+    by name: the search column narrows them in SQL, the exact test decides (``query``)."""
+    query = select(Card.name, Card.etag, Card.vcard).where(
+        Card.address_book_id == book.id, search.candidate_clause(flt)
+    )
+    rows = db.connection().execute(query.order_by(Card.name)).all()
+    return [row for row in rows if card_matches(row.vcard, flt)]
+
+
 def put_card(
     db: Session,
     *,
@@ -169,6 +197,7 @@ def put_card(
     card = existing or Card(address_book_id=book.id, name=name)
     card.uid, card.vcard, card.etag, card.revision = parsed.uid, text, etag_of(text), revision
     card.full_name, card.emails = parsed.full_name[:300], "\n".join(parsed.emails)
+    card.search = search.search_text(parsed.properties)
     card.size, card.modified_at = len(text.encode()), utcnow()
     if existing is None:
         db.add(card)

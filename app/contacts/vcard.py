@@ -13,6 +13,8 @@ MAX_CARD_BYTES = 1_000_000
 SUPPORTED_VERSIONS = ("3.0", "4.0")
 
 E = TypeVar("E", bound=DomainError)
+# A property as filters see it: NAME, its value as text, its parameters (NAME -> values).
+Property = tuple[str, str, dict[str, list[str]]]
 
 
 def with_precondition(error: E, name: str) -> E:
@@ -29,6 +31,7 @@ class ParsedCard:
     full_name: str
     emails: tuple[str, ...]
     version: str
+    properties: tuple[Property, ...] = ()
 
 
 def parse_card(text: str) -> ParsedCard:
@@ -58,7 +61,7 @@ def parse_card(text: str) -> ParsedCard:
     if not full_name:
         raise _invalid("an FN property is required")
     emails = tuple(str(e.value).strip().lower() for e in card.contents.get("email", []) if e.value)
-    return ParsedCard(uid, full_name, emails, version)
+    return ParsedCard(uid, full_name, emails, version, tuple(_properties(card)))
 
 
 def _value(card: Any, name: str) -> str:
@@ -75,9 +78,12 @@ def _invalid(reason: str) -> Invalid:
     )
 
 
-def card_properties(text: str) -> list[tuple[str, str, dict[str, list[str]]]]:
+def card_properties(text: str) -> list[Property]:
     """Each property of a stored vCard as (NAME, value text, parameters), for filters."""
-    card: Any = vobject.readOne(text, validate=False)
+    return _properties(vobject.readOne(text, validate=False))
+
+
+def _properties(card: Any) -> list[Property]:
     found = []
     for name, items in card.contents.items():
         for item in items:

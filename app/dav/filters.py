@@ -39,7 +39,9 @@ def text_match(element: Element | None, namespace: str) -> TextMatch | None:
     """CALDAV:text-match or CARDDAV:text-match."""
     if element is None:
         return None
-    collation = element.get("collation", "i;ascii-casemap")
+    # the defaults differ: RFC 4791 9.7.5 (CalDAV) and RFC 6352 10.5.4 (CardDAV)
+    default = "i;unicode-casemap" if namespace == CARDDAV else "i;ascii-casemap"
+    collation = element.get("collation", default)
     if collation not in COLLATIONS:
         raise DavError(
             403, f"unsupported collation {collation}", precondition="supported-collation"

@@ -10,11 +10,13 @@ from urllib.parse import urlsplit
 from app.calendar import service as calendars
 from app.contacts import service as contacts
 from app.contacts import vcard_convert
-from app.dav import address_data, scheduling, xml
+from app.dav import address_data, card_listings, scheduling, xml
 from app.dav import properties as props
 from app.dav import resources as r
 from app.dav.errors import DavError, from_domain
 from app.dav.multistatus import (
+    card_listable,
+    card_responses,
     item_responses,
     listable,
     multistatus,
@@ -146,6 +148,14 @@ def _member_responses(
     ):
         rows = calendars.list_summaries(ctx.db, calendar=res.access.calendar)
         return item_responses(res.href, rows, names)
+    if (
+        isinstance(res, r.AddressBookCollection | r.DirectoryBook)
+        and names is not None
+        and not names_only
+        and card_listable(names, with_data=False)
+    ):
+        card_rows = card_listings.book_rows(ctx, res, with_data=False)
+        return card_responses(r.href(res), card_rows, names)
     members = r.members(ctx.db, res, with_data=False)
     return [propstat_response(ctx, m, names, names_only=names_only) for m in members]
 

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from app.dav import properties as props
 from app.dav import resources as r
 from app.dav import xml
-from app.dav.xml import CALDAV, DAV, Element, el, tag
+from app.dav.xml import CALDAV, CARDDAV, DAV, Element, el, tag
 
 STATUS_TEXT = {
     200: "OK",
@@ -147,3 +147,40 @@ def item_responses(collection_href: str, rows: Iterable[ItemRow], names: list[st
 def stored_rows(objects: Iterable[Any]) -> list[ItemRow]:
     """``ItemRow``s of stored objects (anything with name, etag, component and ical)."""
     return [(o.name, o.etag, o.component, o.ical) for o in objects]
+
+
+_CARD_DATA = tag(CARDDAV, "address-data")
+# A card as listings read it: name, entity tag and vCard text (empty when not asked).
+CardRow = Sequence[Any]
+_VCARD_TYPE = "text/vcard; charset=utf-8"
+
+
+def card_listable(names: list[str] | None, *, with_data: bool) -> bool:
+    """Whether ``card_responses`` writes every requested property: DAV:getetag,
+    DAV:getcontenttype, DAV:resourcetype and, where ``with_data`` says the report wants the
+    stored card as it is, CARDDAV:address-data."""
+    allowed = {_ETAG, _TYPE, _KIND, _CARD_DATA} if with_data else {_ETAG, _TYPE, _KIND}
+    return bool(names) and allowed.issuperset(names or ())
+
+
+def card_responses(collection_href: str, rows: Iterable[CardRow], names: list[str]) -> list[str]:
+    """The responses for existing cards of one address book (``card_listable`` names only),
+    written like ``item_responses``: one f-string per card."""
+    etag, data = _ETAG in names, _CARD_DATA in names
+    head = f"<d:response><d:href>{collection_href}"
+    after_href = "</d:href><d:propstat><d:prop>" + ("<d:getetag>" if etag else "")
+    after_etag = (
+        ("</d:getetag>" if etag else "")
+        + (f"<d:getcontenttype>{_VCARD_TYPE}</d:getcontenttype>" if _TYPE in names else "")
+        + ("<d:resourcetype/>" if _KIND in names else "")
+        + ("<card:address-data>" if data else "")
+    )
+    tail = (
+        f"{'</card:address-data>' if data else ''}</d:prop>{_STATUS[200]}</d:propstat></d:response>"
+    )
+    escape = xml.escape
+    return [
+        f"{head}{name if not name.strip(_SAFE) else quote(name, safe='@+')}{after_href}"
+        f"{tag_ if etag else ''}{after_etag}{escape(text) if data else ''}{tail}"
+        for name, tag_, text in rows
+    ]

@@ -9,13 +9,13 @@ from urllib.parse import urlsplit
 from app.calendar import query as calendar_query_service
 from app.calendar import service as calendars
 from app.contacts import service as contacts
-from app.contacts.query import card_matches
-from app.dav import address_data, calendar_data, filters, xml
+from app.dav import calendar_data, card_listings, filters, xml
 from app.dav import properties as props
 from app.dav import resources as r
 from app.dav.errors import DavError
 from app.dav.multistatus import (
     Extra,
+    card_responses,
     item_responses,
     listable,
     multistatus,
@@ -102,24 +102,6 @@ def _calendar_data_extra(root: Element, ctx: props.Context) -> Extra:
     return extra
 
 
-def _address_extra(root: Element) -> Extra:
-    """Fills CARDDAV:address-data: as stored, or converted and selected (RFC 6352 10.4)."""
-    request = xml.child(xml.child(root, tag(DAV, "prop")), tag(CARDDAV, "address-data"))
-    if address_data.is_partial(request):
-        return address_data.filler(request)
-    return _address_data_extra
-
-
-def _address_data_extra(res: r.Resource, name: str) -> str | None:
-    if name != tag(CARDDAV, "address-data"):
-        return None
-    if isinstance(res, r.ContactItem) and res.card is not None:
-        return res.card.vcard
-    if isinstance(res, r.DirectoryItem):
-        return res.card.vcard
-    return None
-
-
 def calendar_query(ctx: props.Context, res: r.Resource, root: Element) -> tuple[str, bytes]:
     """CALDAV:calendar-query (RFC 4791 7.8)."""
     comp_filter = filters.calendar_filter(root)
@@ -151,17 +133,7 @@ def _multiget(
 ) -> tuple[str, bytes]:
     """Resolve each collection once and fetch its requested items in one query."""
     names, names_only = _requested(root)
-    wanted: list[tuple[str, tuple[str, ...] | None, str]] = []
-    for element in xml.children(root, tag(DAV, "href")):
-        target = (element.text or "").strip()
-        try:
-            segments = r.split_path(urlsplit(target).path if "://" in target else target)
-        except (DavError, ValueError):  # each bad href answers 404 on its own
-            segments = []
-        if len(segments) == 4:
-            wanted.append((target, tuple(segments[:3]), segments[3]))
-        else:
-            wanted.append((target, None, ""))
+    wanted = _wanted(root)
     items: dict[tuple[tuple[str, ...], str], r.Resource] = {}
     for place in {k for _t, k, _n in wanted if k is not None}:
         # The report's own collection is resolved already (the usual case).
@@ -186,11 +158,36 @@ def _multiget(
             and _plain(root, names, names_only)
         ):
             responses += item_responses(item.collection.href, stored_rows([item.obj]), names)
+        elif (
+            isinstance(item, r.ContactItem | r.DirectoryItem)
+            and (row := card_listings.item_row(item)) is not None
+            and card_listings.is_plain(root, names, names_only)
+        ):
+            responses += card_responses(card_listings.book_href(item), [row], names or [])
         else:
             responses.append(
                 propstat_response(ctx, item, names, names_only=names_only, extra=extra)
             )
     return _answer(responses)
+
+
+Wanted = list[tuple[str, tuple[str, ...] | None, str]]
+
+
+def _wanted(root: Element) -> Wanted:
+    """Each href of a multiget: as sent, its collection's segments and the item name."""
+    wanted: Wanted = []
+    for element in xml.children(root, tag(DAV, "href")):
+        target = (element.text or "").strip()
+        try:
+            segments = r.split_path(urlsplit(target).path if "://" in target else target)
+        except (DavError, ValueError):  # each bad href answers 404 on its own
+            segments = []
+        if len(segments) == 4:
+            wanted.append((target, tuple(segments[:3]), segments[3]))
+        else:
+            wanted.append((target, None, ""))
+    return wanted
 
 
 def _segments(res: r.Resource) -> tuple[str, ...] | None:
@@ -211,50 +208,6 @@ def _member_name(member: r.Resource) -> str:
 def calendar_multiget(ctx: props.Context, res: r.Resource, root: Element) -> tuple[str, bytes]:
     """CALDAV:calendar-multiget (RFC 4791 7.9)."""
     return _multiget(ctx, res, root, _calendar_data_extra(root, ctx), (r.CalendarItem,))
-
-
-def addressbook_multiget(ctx: props.Context, res: r.Resource, root: Element) -> tuple[str, bytes]:
-    """CARDDAV:addressbook-multiget (RFC 6352 8.7)."""
-    return _multiget(ctx, res, root, _address_extra(root), (r.ContactItem, r.DirectoryItem))
-
-
-def addressbook_query(ctx: props.Context, res: r.Resource, root: Element) -> tuple[str, bytes]:
-    """CARDDAV:addressbook-query (RFC 6352 8.6), with CARDDAV:limit."""
-    card_filter = filters.card_filter(root)
-    names, names_only = _requested(root)
-    if not isinstance(res, r.AddressBookCollection | r.DirectoryBook):
-        raise DavError(
-            403, "addressbook-query works on address books", precondition="supported-report"
-        )
-    members = [m for m in r.members(ctx.db, res) if _card_text(m) is not None]
-    try:
-        matching = [m for m in members if card_matches(_card_text(m) or "", card_filter)]
-    except Exception as exc:  # a stored card vobject cannot read back: report, do not crash
-        raise DavError(500, "a stored card could not be read") from exc
-    limit, extra = _limit(root), _address_extra(root)
-    responses = [
-        propstat_response(ctx, m, names, names_only=names_only, extra=extra)
-        for m in matching[:limit]
-    ]
-    if limit is not None and len(matching) > limit:
-        responses.append(status_response(r.href(res), 507))
-    return _answer(responses)
-
-
-def _card_text(res: r.Resource) -> str | None:
-    if isinstance(res, r.ContactItem) and res.card is not None:
-        return res.card.vcard
-    return res.card.vcard if isinstance(res, r.DirectoryItem) else None
-
-
-def _limit(root: Element) -> int | None:
-    nresults = xml.child(xml.child(root, tag(CARDDAV, "limit")), tag(CARDDAV, "nresults"))
-    if nresults is None:
-        return None
-    try:
-        return max(0, int((nresults.text or "").strip()))
-    except ValueError as exc:
-        raise DavError(400, "nresults must be a number") from exc
 
 
 def free_busy_query(ctx: props.Context, res: r.Resource, root: Element) -> tuple[str, bytes]:
@@ -350,9 +303,14 @@ def _member_responses(
             ctx.db, calendar=res.access.calendar, names=changed, with_data=_wants_data(names)
         )
         return item_responses(res.href, rows, names)
+    if isinstance(res, r.AddressBookCollection) and card_listings.is_plain(root, names, names_only):
+        wanted = names or []
+        with_data = card_listings.ADDRESS_DATA in wanted
+        card_rows = card_listings.book_rows(ctx, res, names=changed, with_data=with_data)
+        return card_responses(res.href, card_rows, wanted)
     members = r.members(ctx.db, res, names=changed, with_data=_wants_data(names))
     calendar = isinstance(res, r.CalendarCollection)
-    extra = _calendar_data_extra(root, ctx) if calendar else _address_extra(root)
+    extra = _calendar_data_extra(root, ctx) if calendar else card_listings.address_extra(root)
     return [propstat_response(ctx, m, names, names_only=names_only, extra=extra) for m in members]
 
 
@@ -414,6 +372,9 @@ def _resolve_href(ctx: props.Context, value: str) -> r.Resource | None:
     except DavError:
         return None
 
+
+# The address book reports use the helpers above; imported here, as properties does.
+from app.dav.card_reports import addressbook_multiget, addressbook_query  # noqa: E402
 
 REPORTS: dict[str, Report] = {
     tag(CALDAV, "calendar-query"): calendar_query,

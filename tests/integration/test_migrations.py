@@ -211,3 +211,37 @@ def test_0840_indexes_the_envelopes_cached_before_it(database_url: str) -> None:
         assert conn.execute(text(found)).scalars().all() == [1]
     engine.dispose()
     command.downgrade(config, "base")
+
+
+def test_0880_fills_the_search_column_of_cards_stored_before_it(database_url: str) -> None:
+    """Cards stored before 0880 get their search column; an unreadable one keeps none."""
+    from sqlalchemy import text
+
+    config = alembic_config(database_url)
+    command.upgrade(config, "0870")
+    engine = create_engine(database_url)
+    good = "BEGIN:VCARD\r\nVERSION:4.0\r\nUID:u1\r\nFN:Sara Ahmadi\r\nEND:VCARD\r\n"
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO address_book (id, owner_email, slug, display_name, description, "
+                "revision, created_at) VALUES (1, 'a@example.com', 'contacts', '', '', 2, "
+                "CURRENT_TIMESTAMP)"
+            )
+        )
+        for card_id, body in ((1, good), (2, "not a vcard")):
+            conn.execute(
+                text(
+                    "INSERT INTO card (id, address_book_id, name, uid, vcard, etag, revision, "
+                    "full_name, emails, size, modified_at) VALUES (:id, 1, :name, :uid, :body, "
+                    "'\"e\"', 1, '', '', 1, CURRENT_TIMESTAMP)"
+                ),
+                {"id": card_id, "name": f"{card_id}.vcf", "uid": f"u{card_id}", "body": body},
+            )
+    command.upgrade(config, "0880")
+    with engine.connect() as conn:
+        rows = dict(conn.execute(text("SELECT id, search FROM card ORDER BY id")).all())
+    assert rows[1] is not None and "\x1fSARA AHMADI\x1e" in rows[1]
+    assert rows[2] is None
+    engine.dispose()
+    command.downgrade(config, "base")
