@@ -15,9 +15,8 @@ Paths are split before percent-decoding, so an encoded slash never becomes a sep
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 from sqlalchemy.orm import Session
 
@@ -27,6 +26,7 @@ from app.contacts import service as contacts
 from app.contacts import sharing as book_sharing
 from app.contacts.models import AddressBook, Card
 from app.dav.errors import DavError
+from app.davpaths import BadPath, decode_segment
 
 PREFIX = "/dav"
 INBOX, OUTBOX = "inbox", "outbox"  # below the principal: /dav/principals/<email>/inbox/
@@ -171,8 +171,6 @@ COLLECTIONS = (
 
 
 # A "%" not followed by two hex digits, and the control characters (C0 and DEL).
-_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def split_path(raw_path: str) -> list[str]:
@@ -191,17 +189,10 @@ def split_path(raw_path: str) -> list[str]:
 
 
 def _segment(part: str) -> str:
-    if _BAD_ESCAPE.search(part):
-        raise DavError(400, "The address has a malformed percent-encoding.")
     try:
-        decoded = unquote(part, errors="strict") if "%" in part else part
-    except UnicodeDecodeError as exc:
-        raise DavError(400, "The address is not valid UTF-8.") from exc
-    if _CONTROL.search(decoded):
-        raise DavError(400, "The address contains control characters.")
-    if decoded in (".", "..") or "/" in decoded or "\\" in decoded:
-        raise DavError(400, "The address contains a forbidden path segment.")
-    return decoded
+        return decode_segment(part)
+    except BadPath as exc:
+        raise DavError(400, str(exc)) from exc
 
 
 def href_of(*segments: str, collection: bool = False) -> str:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
+
+from app.davpaths import BadPath, decode_segment
 
 METHODS = (
     "OPTIONS",
@@ -33,8 +35,6 @@ ALLOW = ", ".join(METHODS)
 READ_METHODS = frozenset({"OPTIONS", "GET", "HEAD", "PROPFIND", "UNLOCK"})
 VIRTUAL_FOLDERS = frozenset({"/", "/team"})
 CLIENT_GONE = "hamkar.client_gone"  # set in the ASGI scope when the client disconnects
-_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # RFC 4918 10.4: optional resource tags, each followed by lists of (Not) state tokens or ETags.
 _LIST = r"\(\s*(?:(?:not\s+)?(?:<[^<>]*>|\[[^\[\]]*\])\s*)+\)\s*"
 _IF_HEADER = re.compile(rf"^\s*(?:(?:<[^<>]*>\s*)?(?:{_LIST})+)+$", re.IGNORECASE)
@@ -116,16 +116,10 @@ def check_path(path: str) -> None:
     if "#" in path:
         raise Refusal(400, "An address sent to the server never has a #fragment.")
     for part in path.split("/"):
-        if _BAD_ESCAPE.search(part):
-            raise Refusal(400, "The address has a malformed percent-encoding.")
         try:
-            name = unquote(part, errors="strict")
-        except UnicodeDecodeError as exc:
-            raise Refusal(400, "The address is not valid UTF-8.") from exc
-        if _CONTROL.search(name):
-            raise Refusal(400, "The address contains control characters.")
-        if name in (".", "..") or "/" in name or "\\" in name:
-            raise Refusal(400, "The address contains a forbidden path segment.")
+            decode_segment(part)
+        except BadPath as exc:
+            raise Refusal(400, str(exc)) from exc
 
 
 def check_destination(headers: dict[str, str], mount_path: str) -> None:
