@@ -9,25 +9,32 @@ from app.dav import properties as props
 from app.dav import resources as r
 from app.dav.errors import DavError
 from app.dav.multistatus import card_responses, propstat_response, status_response
-from app.dav.reports import Wanted, _answer, _multiget, _requested, _segments, _wanted
+from app.dav.reports import (
+    Wanted,
+    answer,
+    collection_segments,
+    multiget,
+    requested_names,
+    wanted_hrefs,
+)
 from app.dav.xml import CARDDAV, Element, tag
 
 
 def addressbook_multiget(ctx: props.Context, res: r.Resource, root: Element) -> tuple[str, bytes]:
     """CARDDAV:addressbook-multiget (RFC 6352 8.7)."""
-    names, names_only = _requested(root)
+    names, names_only = requested_names(root)
     if isinstance(res, r.AddressBookCollection) and card_listings.is_plain(root, names, names_only):
-        wanted = _wanted(root)
-        if all(key == _segments(res) for _t, key, _n in wanted):
+        wanted = wanted_hrefs(root)
+        if all(key == collection_segments(res) for _t, key, _n in wanted):
             return _own_cards_multiget(ctx, res, wanted, names or [])
     extra = card_listings.address_extra(root)
-    return _multiget(ctx, res, root, extra, (r.ContactItem, r.DirectoryItem))
+    return multiget(ctx, res, root, extra, (r.ContactItem, r.DirectoryItem))
 
 
 def addressbook_query(ctx: props.Context, res: r.Resource, root: Element) -> tuple[str, bytes]:
     """CARDDAV:addressbook-query (RFC 6352 8.6), with CARDDAV:limit."""
     card_filter = filters.card_filter(root)
-    names, names_only = _requested(root)
+    names, names_only = requested_names(root)
     if not isinstance(res, r.AddressBookCollection | r.DirectoryBook):
         raise DavError(
             403, "addressbook-query works on address books", precondition="supported-report"
@@ -48,7 +55,7 @@ def addressbook_query(ctx: props.Context, res: r.Resource, root: Element) -> tup
         ]
     if limit is not None and len(rows) > limit:  # RFC 6352 8.6.1: 507 on the request-URI
         responses.append(status_response(r.href(res), 507))
-    return _answer(responses)
+    return answer(responses)
 
 
 def _limit(root: Element) -> int | None:
@@ -78,4 +85,4 @@ def _own_cards_multiget(
             responses.append(status_response(target, 404))
         else:
             responses += card_responses(res.href, [row], names)
-    return _answer(responses)
+    return answer(responses)

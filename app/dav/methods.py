@@ -5,7 +5,6 @@ answer. Nothing here touches the database directly."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from app.calendar import service as calendars
 from app.contacts import service as contacts
@@ -25,6 +24,7 @@ from app.dav.multistatus import (
 )
 from app.dav.reports import REPORTS, XML_TYPE
 from app.dav.xml import CALDAV, CARDDAV, DAV, Element, el, tag
+from app.davpaths import BadDestination, destination_path
 from app.errors import DomainError
 
 DAV_CLASSES = "1, 3, calendar-access, addressbook, extended-mkcol"
@@ -421,31 +421,11 @@ def move(ctx: props.Context, req: Request) -> Response:
 
 
 def _destination_path(req: Request) -> str:
-    """The path of the Destination header (RFC 4918 10.3): an absolute URI on this server or
-    an absolute path; anything else is a 400, another host a 403."""
-    destination = req.headers.get("destination", "").strip()
-    if not destination:
-        raise DavError(400, "MOVE needs a Destination header.")
+    """The path of the Destination header (app.davpaths reads it as /webdav/ does)."""
     try:
-        parts = urlsplit(destination)
-    except ValueError as exc:
-        raise DavError(400, "The Destination header is not a valid URI.") from exc
-    if parts.scheme or parts.netloc:
-        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-            raise DavError(400, "The Destination header is not a valid URI.")
-        if parts.netloc.lower() not in _own_hosts(req):
-            raise DavError(403, "The destination is on another server.")
-    if not parts.path.startswith("/") or parts.fragment or "#" in destination:
-        raise DavError(400, "The Destination header is not an absolute path on this server.")
-    return parts.path
-
-
-def _own_hosts(req: Request) -> set[str]:
-    """The names this request reached us by (behind a proxy, the forwarded one too)."""
-    hosts = {req.headers.get("host", "").lower()}
-    forwarded = req.headers.get("x-forwarded-host", "")
-    hosts.update(h.strip().lower() for h in forwarded.split(",") if h.strip())
-    return hosts - {""}
+        return destination_path(req.headers)
+    except BadDestination as exc:
+        raise DavError(exc.status, exc.reason) from exc
 
 
 def report(ctx: props.Context, req: Request) -> Response:

@@ -31,7 +31,7 @@ Report = Callable[[props.Context, r.Resource, Element], tuple[str, bytes]]
 XML_TYPE = "application/xml; charset=utf-8"
 
 
-def _requested(root: Element) -> tuple[list[str] | None, bool]:
+def requested_names(root: Element) -> tuple[list[str] | None, bool]:
     """The property names a report asks for, ``None`` for allprop, and whether propname."""
     prop = xml.child(root, tag(DAV, "prop"))
     if prop is not None:
@@ -41,7 +41,8 @@ def _requested(root: Element) -> tuple[list[str] | None, bool]:
     return None, False
 
 
-def _answer(responses: Sequence[str], sync_token: str | None = None) -> tuple[str, bytes]:
+def answer(responses: Sequence[str], sync_token: str | None = None) -> tuple[str, bytes]:
+    """A REPORT's content type and multistatus body."""
     return XML_TYPE, multistatus(responses, sync_token)
 
 
@@ -105,7 +106,7 @@ def _calendar_data_extra(root: Element, ctx: props.Context) -> Extra:
 def calendar_query(ctx: props.Context, res: r.Resource, root: Element) -> tuple[str, bytes]:
     """CALDAV:calendar-query (RFC 4791 7.8)."""
     comp_filter = filters.calendar_filter(root)
-    names, names_only = _requested(root)
+    names, names_only = requested_names(root)
     extra = _calendar_data_extra(root, ctx)
     if isinstance(res, r.CalendarCollection):
         objects = calendar_query_service.query(
@@ -121,25 +122,26 @@ def calendar_query(ctx: props.Context, res: r.Resource, root: Element) -> tuple[
     else:
         raise DavError(403, "calendar-query works on calendars", precondition="supported-report")
     if names is not None and _plain(root, names, names_only):
-        return _answer(item_responses(collection.href, stored_rows(objects), names))
+        return answer(item_responses(collection.href, stored_rows(objects), names))
     items = [r.CalendarItem(collection, o.name, o) for o in objects]
-    return _answer(
+    return answer(
         [propstat_response(ctx, i, names, names_only=names_only, extra=extra) for i in items]
     )
 
 
-def _multiget(
+def multiget(
     ctx: props.Context, res: r.Resource, root: Element, extra: Extra, kinds: tuple[type, ...]
 ) -> tuple[str, bytes]:
-    """Resolve each collection once and fetch its requested items in one query."""
-    names, names_only = _requested(root)
-    wanted = _wanted(root)
+    """A multiget of ``kinds`` (RFC 4791 7.9, RFC 6352 8.7): each collection resolved once,
+    its requested items fetched in one query."""
+    names, names_only = requested_names(root)
+    wanted = wanted_hrefs(root)
     items: dict[tuple[tuple[str, ...], str], r.Resource] = {}
     for place in {k for _t, k, _n in wanted if k is not None}:
         # The report's own collection is resolved already (the usual case).
         collection = (
             res
-            if place == _segments(res)
+            if place == collection_segments(res)
             else r.resolve(ctx.db, user=ctx.user, segments=list(place))
         )
         requested = [n for _t, k, n in wanted if k == place]
@@ -168,13 +170,13 @@ def _multiget(
             responses.append(
                 propstat_response(ctx, item, names, names_only=names_only, extra=extra)
             )
-    return _answer(responses)
+    return answer(responses)
 
 
 Wanted = list[tuple[str, tuple[str, ...] | None, str]]
 
 
-def _wanted(root: Element) -> Wanted:
+def wanted_hrefs(root: Element) -> Wanted:
     """Each href of a multiget: as sent, its collection's segments and the item name."""
     wanted: Wanted = []
     for element in xml.children(root, tag(DAV, "href")):
@@ -190,7 +192,7 @@ def _wanted(root: Element) -> Wanted:
     return wanted
 
 
-def _segments(res: r.Resource) -> tuple[str, ...] | None:
+def collection_segments(res: r.Resource) -> tuple[str, ...] | None:
     """The path segments of a calendar or address book collection."""
     if isinstance(res, r.CalendarCollection):
         return ("calendars", res.home, res.access.slug)
@@ -207,7 +209,7 @@ def _member_name(member: r.Resource) -> str:
 
 def calendar_multiget(ctx: props.Context, res: r.Resource, root: Element) -> tuple[str, bytes]:
     """CALDAV:calendar-multiget (RFC 4791 7.9)."""
-    return _multiget(ctx, res, root, _calendar_data_extra(root, ctx), (r.CalendarItem,))
+    return multiget(ctx, res, root, _calendar_data_extra(root, ctx), (r.CalendarItem,))
 
 
 def free_busy_query(ctx: props.Context, res: r.Resource, root: Element) -> tuple[str, bytes]:
@@ -246,7 +248,7 @@ def sync_collection(ctx: props.Context, res: r.Resource, root: Element) -> tuple
     """DAV:sync-collection (RFC 6578 3.2)."""
     token_element = xml.child(root, tag(DAV, "sync-token"))
     token = (token_element.text or "").strip() if token_element is not None else ""
-    names, names_only = _requested(root)
+    names, names_only = requested_names(root)
     if isinstance(res, r.CalendarCollection):
         key, collection_id = "cal", res.access.calendar.id
     elif isinstance(res, r.AddressBookCollection):
@@ -265,7 +267,7 @@ def sync_collection(ctx: props.Context, res: r.Resource, root: Element) -> tuple
             else res.book.revision
         )
         responses = _member_responses(ctx, root, res, None, names, names_only)
-        return _answer(responses, props.SYNC_TOKEN_PREFIX + f"{key}-{collection_id}-{current}")
+        return answer(responses, props.SYNC_TOKEN_PREFIX + f"{key}-{collection_id}-{current}")
     try:
         changes = (
             calendars.changes_since(ctx.db, calendar=res.access.calendar, revision=revision)
@@ -280,7 +282,7 @@ def sync_collection(ctx: props.Context, res: r.Resource, root: Element) -> tuple
     responses = _member_responses(ctx, root, res, changes.changed, names, names_only)
     base = r.href(res)
     responses += [status_response(base + r.href_of(n)[len(r.PREFIX) + 1 :], 404) for n in deleted]
-    return _answer(responses, props.SYNC_TOKEN_PREFIX + f"{key}-{collection_id}-{changes.revision}")
+    return answer(responses, props.SYNC_TOKEN_PREFIX + f"{key}-{collection_id}-{changes.revision}")
 
 
 def _member_responses(
@@ -336,7 +338,7 @@ def _token_revision(token: str, key: str, collection_id: int) -> int:
 
 def expand_property(ctx: props.Context, res: r.Resource, root: Element) -> tuple[str, bytes]:
     """DAV:expand-property (RFC 3253 3.8): follow the hrefs of properties, recursively."""
-    return _answer([xml.render(_expanded_response(ctx, res, root, depth=0))])
+    return answer([xml.render(_expanded_response(ctx, res, root, depth=0))])
 
 
 def _expanded_response(ctx: props.Context, res: r.Resource, spec: Element, depth: int) -> Element:

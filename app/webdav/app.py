@@ -16,6 +16,7 @@ from app.webdav.context import WebDavContext
 from app.webdav.domain import HamkarDomainController
 from app.webdav.errors import CleanErrors
 from app.webdav.fastpath import PutFastPath
+from app.webdav.finite_depth import FiniteDepth
 from app.webdav.guard import RequestGuard
 from app.webdav.lock_storage import DatabaseLockStorage
 from app.webdav.properties import DeadPropertyStore
@@ -39,11 +40,12 @@ def wsgidav_config(context: WebDavContext) -> dict[str, Any]:
             "default_to_digest": False,
             "trusted_auth_header": None,
         },
-        # wsgidav's own stack, with the XML body checked once the caller is known
+        # wsgidav's own stack; Depth and the XML body are checked once the caller is known
         "middleware_stack": [
             Cors,
             ErrorPrinter,
             HTTPAuthenticator,
+            FiniteDepth,
             XmlBodyCheck,
             WsgiDavDirBrowser,
             RequestResolver,

@@ -68,6 +68,7 @@ def test_bad_destinations_are_refused(owner: AliceData) -> None:
         "ftp://elsewhere/x.ics": 400,
         "../../etc/passwd": 400,
         CAL + "b.ics#frag": 400,
+        CAL + "b.ics?x=1": 400,
         CAL + "%ff.ics": 400,
         CAL + "%0a.ics": 400,
         f"http://{host}{CAL}..%2f..%2fb.ics": 400,

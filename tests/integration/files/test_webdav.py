@@ -321,3 +321,14 @@ def test_fast_listing_matches_wsgidav(alice: httpx.Client, body: bytes) -> None:
         props.pop("{urn:x}note", None)
     assert fast_map == slow_map
     assert "/webdav/home/same/%C3%A4%20b%26c.txt" in fast_map
+
+
+@pytest.mark.parametrize("depth", [{"Depth": "infinity"}, {"Depth": "Infinity"}, {}])
+def test_propfind_depth_infinity_is_refused_with_the_precondition(
+    alice: httpx.Client, depth: dict[str, str]
+) -> None:
+    assert alice.request("MKCOL", "/home/deep/").status_code == 201
+    refused = alice.request("PROPFIND", "/home/", headers=depth)
+    assert refused.status_code == 403
+    assert "propfind-finite-depth" in refused.text
+    assert alice.request("PROPFIND", "/home/", headers={"Depth": "1"}).status_code == 207

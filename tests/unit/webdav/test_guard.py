@@ -56,6 +56,10 @@ def test_good_paths_pass_unchanged() -> None:
         ("/elsewhere/x", 403),
         ("/webdav/team/", 403),
         ("garbage", 400),
+        ("/webdav/home/x?y=1", 400),
+        ("/webdav/home/x#y", 400),
+        ("", 400),
+        ("ftp://host:80/webdav/home/x", 400),
         ("http://host:80/webdav/home/%ff", 400),
     ],
 )
