@@ -54,6 +54,7 @@ from app.web.csrf import CSRFMiddleware
 from app.web.errors import CrashGuardMiddleware, csrf_refusal_page, install_error_handlers
 from app.web.exit_signals import end_live_streams_on_exit
 from app.web.header_case import HeaderCaseMiddleware
+from app.web.heap import settle_heap
 from app.web.ids import ids_in_range
 from app.web.locale import LanguageSwitchMiddleware
 from app.web.security import SecurityHeadersMiddleware
@@ -71,6 +72,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     calendar horizon."""
     state: AppState = app.state.hamkar
     end_live_streams_on_exit(asyncio.get_running_loop())
+    settle_heap()
     workers = [asyncio.create_task(run_horizon_worker(state.sessions))]
     if state.settings.outbox_worker:
         workers.append(
