@@ -8,7 +8,10 @@ const beat = document.getElementById("replying-heartbeat");
 if (beat) {
   let period = 15000;
   let timer = null;
+  let leaving = false; // the page went away: no renewal may start or run after the "off"
+  let pending = null; // the "on" beat under way, if any
 
+  // Resolves to whether the message is in a role mailbox we work (null when unknown).
   const send = async (state, keepalive) => {
     try {
       const response = await fetch(beat.dataset.url, {
@@ -18,24 +21,39 @@ if (beat) {
       });
       const result = response.ok ? await response.json() : {};
       if (result.renew_seconds) period = result.renew_seconds * 1000;
-      if (result.shared === false) window.clearInterval(timer); // not a role mailbox we work
+      return result.shared ?? null;
     } catch (error) {
-      // Offline for a moment: the next beat renews, the server expires us otherwise.
+      return null; // offline for a moment: the next beat renews, the server expires us otherwise
     }
   };
+  const renew = () => {
+    if (leaving) return Promise.resolve(null);
+    const beating = send("on", false);
+    pending = beating;
+    beating.then((shared) => {
+      if (pending === beating) pending = null;
+      if (shared === false) window.clearInterval(timer); // not a role mailbox we work
+    });
+    return beating;
+  };
   const start = async () => {
-    await send("on", false);
+    leaving = false;
+    const shared = await renew();
     window.clearInterval(timer);
-    timer = window.setInterval(() => send("on", false), period);
+    if (leaving || shared === false) return;
+    timer = window.setInterval(renew, period);
   };
   start();
   window.addEventListener("pagehide", () => {
+    leaving = true;
     window.clearInterval(timer);
     // A beacon outlives the page more reliably than a fetch; it carries the token as a field.
     const body = new URLSearchParams({
       csrf_token: beat.dataset.csrf, folder: beat.dataset.folder, uid: beat.dataset.uid, state: "off",
     });
     if (!navigator.sendBeacon || !navigator.sendBeacon(beat.dataset.url, body)) send("off", true);
+    // An "on" still under way may reach the server after the "off": say "off" once more after it.
+    if (pending) pending.then(() => send("off", true));
   });
   window.addEventListener("pageshow", (event) => { if (event.persisted) start(); });
 }

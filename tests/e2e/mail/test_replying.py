@@ -88,3 +88,52 @@ def test_alice_sees_bob_replying_live(
     notice.wait_for(state="hidden", timeout=60_000)
     mark.wait_for(state="detached", timeout=60_000)
     assert problems == []
+
+
+def _heartbeats(page: Any) -> list[str]:
+    beats: list[str] = []
+    page.on(
+        "request",
+        lambda r: (
+            beats.append(r.post_data or "")
+            if r.method == "POST" and r.url.endswith("/mail/-/replying")
+            else None
+        ),
+    )
+    return beats
+
+
+def _open_reply_with_a_fake_clock(page: Any, base: str, uid: int) -> None:
+    page.clock.install()
+    with page.expect_response(lambda r: r.url.endswith("/mail/-/replying")):
+        page.goto(f"{base}/mail/compose?mode=reply&folder={FOLDER}&uid={uid}")
+    page.wait_for_timeout(300)  # the first beat's answer is read and the renewal planned
+
+
+def test_the_compose_page_renews_while_open_and_only_for_a_role_mailbox(
+    browser: Any, live_server: str, migrated_settings: Settings, mailstack: MailStackInfo
+) -> None:
+    uid = _team(migrated_settings, mailstack)
+    problems: list[str] = []
+    bob = _person(browser, live_server, "bob@example.com", problems)
+    beats = _heartbeats(bob)
+    _open_reply_with_a_fake_clock(bob, live_server, uid)
+    bob.clock.run_for(46_000)
+    bob.wait_for_timeout(300)
+    assert [b for b in beats if "state=on" in b] and len(beats) == 4, beats
+
+    # info@ as a person who shares the INBOX, not a role mailbox: one beat, then silence.
+    engine = make_engine(migrated_settings)
+    with Session(engine) as db:
+        info = directory.find_account(db, email="info@example.com")
+        assert info is not None
+        info.kind = "person"
+        db.commit()
+    engine.dispose()
+    bob_again = _person(browser, live_server, "bob@example.com", problems)
+    beats = _heartbeats(bob_again)
+    _open_reply_with_a_fake_clock(bob_again, live_server, uid)
+    bob_again.clock.run_for(61_000)
+    bob_again.wait_for_timeout(300)
+    assert len(beats) == 1, beats
+    assert problems == []
