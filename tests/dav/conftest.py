@@ -4,6 +4,7 @@ for real clients (caldav, vdirsyncer, litmus), on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 
 import httpx
 import pytest
@@ -138,10 +139,13 @@ class AliceData:
         assert self.snapshot() == before
 
 
-@pytest.fixture
-def owner(migrated_settings: Settings) -> Iterator[AliceData]:
-    """A live server (SQLite) where alice has an event and a card."""
-    with serve(migrated_settings) as base_url:
-        data = AliceData(base_url)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def owner(request: pytest.FixtureRequest, migrated_settings: Settings) -> Iterator[AliceData]:
+    """A live server (SQLite, then PostgreSQL) where alice has an event and a card."""
+    with ExitStack() as stack:
+        settings = migrated_settings
+        if request.param == "postgresql":
+            settings = stack.enter_context(fresh_postgres(migrated_settings))
+        data = AliceData(stack.enter_context(serve(settings)))
         yield data
         data.http.close()

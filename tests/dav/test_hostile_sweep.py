@@ -1,8 +1,8 @@
 """Hostile input on /dav/: every case answers a clear 4xx (never a 500 or a traceback in the log),
 and afterwards alice's calendar and address book are exactly as before.
 
-One live server per test (real h11, so a ``#fragment`` and raw bytes reach the app), SQLite only:
-the checks are about request parsing, not storage, and the whole file runs in about 25 s.
+One live server per test (real h11, so a ``#fragment`` and raw bytes reach the app), over SQLite
+and PostgreSQL.
 """
 
 from __future__ import annotations

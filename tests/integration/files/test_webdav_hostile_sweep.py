@@ -1,9 +1,7 @@
 """Hostile input on /webdav/ (wsgidav behind our guards): every case answers a clear 4xx with a
 plain reason (never a 500, an exception repr or a traceback in the log), and afterwards alice's
-files are exactly as before.
-
-SQLite only: the sweep is about request parsing and the WebDAV stack, not storage, and one live
-server per test keeps the file at about 20 s.
+files are exactly as before. Over SQLite and PostgreSQL: what a refused request leaves behind
+(a lock, a property, a partial upload) lives in the database.
 """
 
 from __future__ import annotations
@@ -65,8 +63,8 @@ class AliceFiles:
 
 
 @pytest.fixture
-def owner(migrated_settings: Settings) -> Iterator[AliceFiles]:
-    with serve(migrated_settings) as base_url:
+def owner(files_settings: Settings) -> Iterator[AliceFiles]:
+    with serve(files_settings) as base_url:
         files = AliceFiles(base_url)
         yield files
         files.http.close()
@@ -286,8 +284,8 @@ def test_client_disconnecting_mid_body_changes_nothing(owner: AliceFiles) -> Non
     assert new.status_code == 404, (new.content, new.headers)
 
 
-def test_bob_never_reaches_alices_files(migrated_settings: Settings, owner: AliceFiles) -> None:
-    _team_space(migrated_settings, "design", {ALICE: "manage"})
+def test_bob_never_reaches_alices_files(files_settings: Settings, owner: AliceFiles) -> None:
+    _team_space(files_settings, "design", {ALICE: "manage"})
     team = "/webdav/team/design/"
     assert owner.http.put("/team/design/plan.txt", content=b"plan").status_code == 201
     cases = []
