@@ -14,19 +14,15 @@ Radicale and Xandikos are installed from PyPI into their own virtualenvs
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import httpx
@@ -34,7 +30,19 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-USER = "bench@example.com"
+from bench.dav_servers import (  # noqa: E402
+    USER,
+    Target,
+    hamkar_data,
+    hamkar_served,
+    postgres_url,
+    radicale_served,
+    report,
+    served,
+    timed,
+    venv_with,
+)
+
 TZ_BLOCKS = {
     "Asia/Tehran": (
         "BEGIN:VTIMEZONE\r\nTZID:Asia/Tehran\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\n"
@@ -77,37 +85,6 @@ def make_events(count: int) -> list[tuple[str, str]]:
     return [make_event(i, rng) for i in range(count)]
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_up(url: str, process: subprocess.Popen[bytes], auth: tuple[str, str] | None) -> None:
-    """Wait until the server answers OPTIONS."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}")
-        try:
-            httpx.request("OPTIONS", url, auth=auth, timeout=2)
-            return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise RuntimeError("the server did not start")
-
-
-@dataclass
-class Target:
-    """A running CalDAV server with the data loaded."""
-
-    name: str
-    calendar_url: str
-    auth: tuple[str, str] | None
-    names: list[str]
-
-
 REPORT_MONTH = f"""<?xml version="1.0" encoding="utf-8"?>
 <C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
   <D:prop><D:getetag/><C:calendar-data/></D:prop>
@@ -134,16 +111,6 @@ def multiget_body(target: Target) -> str:
         'xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/><C:calendar-data/>'
         f"</D:prop>{hrefs}</C:calendar-multiget>"
     )
-
-
-def timed(action: Callable[[], httpx.Response], expect: int) -> tuple[float, httpx.Response]:
-    """Seconds one request took; fails loudly on an unexpected status."""
-    started = time.perf_counter()
-    response = action()
-    elapsed = time.perf_counter() - started
-    if response.status_code != expect:
-        raise RuntimeError(f"expected {expect}, got {response.status_code}: {response.text[:300]}")
-    return elapsed, response
 
 
 def measure(target: Target, *, repeat: int = 3) -> dict[str, float]:
@@ -215,113 +182,35 @@ def hamkar(database_url: str | None, events: list[tuple[str, str]]) -> Iterator[
     from app.calendar import bulk
     from app.calendar import service as calendars
     from app.db import make_engine
-    from app.migrate import upgrade
-    from app.models import import_all_models
-    from app.settings import Settings
 
-    data_dir = Path(tempfile.mkdtemp(prefix="hamkar-bench-"))
-    env = {
-        "HAMKAR_DATA_DIR": str(data_dir),
-        "HAMKAR_SECRET_KEY": "bench-secret-0123456789abcdef0123",
-        **({"HAMKAR_DATABASE_URL": database_url} if database_url else {}),
-    }
-    settings = Settings(**{k.removeprefix("HAMKAR_").lower(): v for k, v in env.items()})  # type: ignore[arg-type]
-    upgrade(settings)
-    import_all_models()
-    engine = make_engine(settings)
-    loaded = time.perf_counter()
-    with Session(engine) as db:
-        password = app_passwords.create(db, email=USER, name="bench").plaintext
-        calendars.ensure_defaults(db, email=USER)
-        access = calendars.find_calendar(db, email=USER, home=USER, slug="personal")
-        assert access is not None
-        for first in range(0, len(events), 1000):  # as an import would: 1,000 at a time
-            bulk.create_objects(db, access=access, items=events[first : first + 1000])
-            db.commit()
-    engine.dispose()
-    print(f"  loaded {len(events)} events in {time.perf_counter() - loaded:.1f} s", flush=True)
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.main:create_app",
-            "--factory",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env={**os.environ, **env},
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_until_up(base + "/dav/", process, (USER, password))
-        yield Target(
-            "Hamkar",
-            f"{base}/dav/calendars/{USER}/personal/",
-            (USER, password),
-            [n for n, _ in events],
-        )
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        shutil.rmtree(data_dir, ignore_errors=True)
+    with hamkar_data(database_url) as data:
+        engine = make_engine(data.settings)
+        loaded = time.perf_counter()
+        with Session(engine) as db:
+            password = app_passwords.create(db, email=USER, name="bench").plaintext
+            calendars.ensure_defaults(db, email=USER)
+            access = calendars.find_calendar(db, email=USER, home=USER, slug="personal")
+            assert access is not None
+            for first in range(0, len(events), 1000):  # as an import would: 1,000 at a time
+                bulk.create_objects(db, access=access, items=events[first : first + 1000])
+                db.commit()
+        engine.dispose()
+        print(f"  loaded {len(events)} events in {time.perf_counter() - loaded:.1f} s", flush=True)
+        with hamkar_served(data, password) as base:
+            url = f"{base}/dav/calendars/{USER}/personal/"
+            yield Target("Hamkar", url, (USER, password), [n for n, _ in events])
 
 
-def _venv_with(package: str, directory: Path) -> Path:
-    python = directory / "bin" / "python"
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(directory)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", package], check=True)
-    return python
-
-
-@contextmanager
-def radicale(events: list[tuple[str, str]]) -> Iterator[Target]:
+def radicale(events: list[tuple[str, str]]) -> AbstractContextManager[Target]:
     """Radicale from PyPI in its own virtualenv, its calendar folder written directly."""
-    python = _venv_with("radicale", Path("/tmp/hamkar-bench-radicale"))
-    storage = Path(tempfile.mkdtemp(prefix="radicale-bench-"))
-    calendar = storage / "collection-root" / "bench" / "personal"
-    calendar.mkdir(parents=True)
-    (calendar / ".Radicale.props").write_text('{"tag": "VCALENDAR"}')
-    for name, text in events:
-        (calendar / name).write_text(text)
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            str(python),
-            "-m",
-            "radicale",
-            "--server-hosts",
-            f"127.0.0.1:{port}",
-            "--storage-filesystem-folder",
-            str(storage),
-            "--auth-type",
-            "none",
-            "--rights-type",
-            "owner_only",
-            "--logging-level",
-            "warning",
-        ],
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_until_up(base + "/", process, None)
-        yield Target("Radicale", f"{base}/bench/personal/", ("bench", "x"), [n for n, _ in events])
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        shutil.rmtree(storage, ignore_errors=True)
+    return radicale_served("personal", "VCALENDAR", events)
 
 
 @contextmanager
 def xandikos(events: list[tuple[str, str]]) -> Iterator[Target]:
     """Xandikos from PyPI in its own virtualenv; its calendar is a Git repository, so the
     events are written into the working tree and committed in one go (as a sync would)."""
-    python = _venv_with("xandikos", Path("/tmp/hamkar-bench-xandikos"))
+    python = venv_with("xandikos", Path("/tmp/hamkar-bench-xandikos"))
     storage = Path(tempfile.mkdtemp(prefix="xandikos-bench-"))
     calendars_dir = storage / "user" / "calendars"
     calendars_dir.mkdir(parents=True)
@@ -346,82 +235,14 @@ def xandikos(events: list[tuple[str, str]]) -> Iterator[Target]:
     git = ["git", "-C", str(calendar), "-c", "user.name=bench", "-c", "user.email=bench@test"]
     subprocess.run([*git, "add", "-A"], check=True)
     subprocess.run([*git, "commit", "-q", "-m", "bench data"], check=True)
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            str(python),
-            "-m",
-            "xandikos",
-            "serve",
-            "-d",
-            str(storage),
-            "-l",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "--current-user-principal",
-            "/user/",
-        ],
-        stderr=subprocess.DEVNULL,
-    )
+    command = [str(python), "-m", "xandikos", "serve", "-d", str(storage), "-l", "127.0.0.1"]
+    command += ["-p", "{port}", "--current-user-principal", "/user/"]
     try:
-        base = f"http://127.0.0.1:{port}"
-        wait_until_up(base + "/", process, None)
-        yield Target("Xandikos", f"{base}/user/calendars/personal/", None, [n for n, _ in events])
+        with served(command, "/", None, stderr=subprocess.DEVNULL) as base:
+            url = f"{base}/user/calendars/personal/"
+            yield Target("Xandikos", url, None, [n for n, _ in events])
     finally:
-        process.terminate()
-        process.wait(timeout=30)
         shutil.rmtree(storage, ignore_errors=True)
-
-
-@contextmanager
-def postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL database, dropped afterwards."""
-    from sqlalchemy import create_engine, text
-
-    admin_url = os.environ.get(
-        "HAMKAR_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-    )
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"hamkar_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def report(results: dict[str, dict[str, float]]) -> None:
-    """Print every figure and the ratios against Hamkar on SQLite."""
-    names = list(next(iter(results.values())))
-    print()
-    header = f"{'figure':34}" + "".join(f"{n:>22}" for n in results)
-    print(header)
-    print("-" * len(header))
-    for figure in names:
-        cells = []
-        for data in results.values():
-            value = data.get(figure)
-            if value is None:
-                cells.append(f"{'-':>22}")
-            elif figure.endswith("items"):
-                cells.append(f"{value:>22.0f}")
-            else:
-                cells.append(f"{value * 1000:>19.1f} ms")
-        print(f"{figure:34}" + "".join(cells))
-    for label in ("Hamkar SQLite", "Hamkar PostgreSQL"):
-        base = results.get(label)
-        for other, data in results.items():
-            if other.startswith("Hamkar") or base is None:
-                continue
-            print()
-            for figure in names:
-                if figure.endswith("items") or figure not in data or not base.get(figure):
-                    continue
-                print(f"{other} / {label}, {figure}: {data[figure] / base[figure]:.0f}x")
 
 
 def main() -> None:

@@ -17,17 +17,13 @@ Radicale is installed from PyPI into its own virtualenv (/tmp/hamkar-bench-radic
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import httpx
@@ -35,17 +31,17 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.caldav import (  # noqa: E402
+from bench.dav_servers import (  # noqa: E402
+    USER,
     Target,
-    _venv_with,
-    free_port,
+    hamkar_data,
+    hamkar_served,
     postgres_url,
+    radicale_served,
     report,
     timed,
-    wait_until_up,
 )
 
-USER = "bench@example.com"
 GIVEN = [
     ("Dariush", "داریوش"), ("Maryam", "مریم"), ("Reza", "رضا"), ("Sara", "سارا"),
     ("Kourosh", "کوروش"), ("Leila", "لیلا"), ("Ali", "علی"), ("Niloufar", "نیلوفر"),
@@ -222,89 +218,40 @@ def hamkar(database_url: str | None, cards: list[tuple[str, str]], users: int) -
     from app.contacts import service as contacts
     from app.db import make_engine
     from app.directory import service as directory
-    from app.migrate import upgrade
-    from app.models import import_all_models
-    from app.settings import Settings
 
-    data_dir = Path(tempfile.mkdtemp(prefix="hamkar-bench-"))
-    env = {
-        "HAMKAR_DATA_DIR": str(data_dir),
-        "HAMKAR_SECRET_KEY": "bench-secret-0123456789abcdef0123",
-        **({"HAMKAR_DATABASE_URL": database_url} if database_url else {}),
-    }
-    settings = Settings(**{k.removeprefix("HAMKAR_").lower(): v for k, v in env.items()})  # type: ignore[arg-type]
-    upgrade(settings)
-    import_all_models()
-    engine = make_engine(settings)
-    loaded = time.perf_counter()
-    with Session(engine) as db:
-        directory.create_organization(db, name="Bench", slug="bench", domains=["example.com"])
-        directory.create_account(db, email=USER, display_name="Bench")
-        for i in range(users):
-            directory.create_account(
-                db,
-                email=f"user{i}@example.com",
-                display_name=f"{GIVEN[i % 20][i % 2]} {FAMILY[i // 20 % 20][i % 2]}",
-                department=f"Dept {i % 40}",
-                phone_work=f"+98 21 {8000000 + i}",
-            )
-        password = app_passwords.create(db, email=USER, name="bench").plaintext
-        contacts.ensure_defaults(db, email=USER)
-        book = contacts.find_address_book(db, email=USER, slug="contacts")
-        assert book is not None
-        for count, (name, text) in enumerate(cards, 1):
-            contacts.put_card(db, book=book, name=name, text=text)
-            if count % 500 == 0:
-                db.commit()
-        db.commit()
-    engine.dispose()
-    print(f"  loaded {len(cards)} cards in {time.perf_counter() - loaded:.1f} s", flush=True)
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory"),
-            *("--port", str(port), "--log-level", "warning"),
-        ],
-        cwd=ROOT,
-        env={**os.environ, **env},
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_until_up(base + "/dav/", process, (USER, password))
-        names = [n for n, _ in cards]
-        yield Target("Hamkar", f"{base}/dav/addressbooks/{USER}/contacts/", (USER, password), names)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        shutil.rmtree(data_dir, ignore_errors=True)
+    with hamkar_data(database_url) as data:
+        engine = make_engine(data.settings)
+        loaded = time.perf_counter()
+        with Session(engine) as db:
+            directory.create_organization(db, name="Bench", slug="bench", domains=["example.com"])
+            directory.create_account(db, email=USER, display_name="Bench")
+            for i in range(users):
+                directory.create_account(
+                    db,
+                    email=f"user{i}@example.com",
+                    display_name=f"{GIVEN[i % 20][i % 2]} {FAMILY[i // 20 % 20][i % 2]}",
+                    department=f"Dept {i % 40}",
+                    phone_work=f"+98 21 {8000000 + i}",
+                )
+            password = app_passwords.create(db, email=USER, name="bench").plaintext
+            contacts.ensure_defaults(db, email=USER)
+            book = contacts.find_address_book(db, email=USER, slug="contacts")
+            assert book is not None
+            for count, (name, text) in enumerate(cards, 1):
+                contacts.put_card(db, book=book, name=name, text=text)
+                if count % 500 == 0:
+                    db.commit()
+            db.commit()
+        engine.dispose()
+        print(f"  loaded {len(cards)} cards in {time.perf_counter() - loaded:.1f} s", flush=True)
+        with hamkar_served(data, password) as base:
+            url = f"{base}/dav/addressbooks/{USER}/contacts/"
+            yield Target("Hamkar", url, (USER, password), [n for n, _ in cards])
 
 
-@contextmanager
-def radicale(cards: list[tuple[str, str]]) -> Iterator[Target]:
+def radicale(cards: list[tuple[str, str]]) -> AbstractContextManager[Target]:
     """Radicale from PyPI in its own virtualenv, its address book folder written directly."""
-    python = _venv_with("radicale", Path("/tmp/hamkar-bench-radicale"))
-    storage = Path(tempfile.mkdtemp(prefix="radicale-bench-"))
-    book = storage / "collection-root" / "bench" / "contacts"
-    book.mkdir(parents=True)
-    (book / ".Radicale.props").write_text('{"tag": "VADDRESSBOOK"}')
-    for name, text in cards:
-        (book / name).write_bytes(text.encode())
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            *(str(python), "-m", "radicale", "--server-hosts", f"127.0.0.1:{port}"),
-            *("--storage-filesystem-folder", str(storage), "--auth-type", "none"),
-            *("--rights-type", "owner_only", "--logging-level", "warning"),
-        ],
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_until_up(base + "/", process, None)
-        yield Target("Radicale", f"{base}/bench/contacts/", ("bench", "x"), [n for n, _ in cards])
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        shutil.rmtree(storage, ignore_errors=True)
+    return radicale_served("contacts", "VADDRESSBOOK", cards)
 
 
 def _directory_url(target: Target) -> str:
