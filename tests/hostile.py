@@ -11,7 +11,7 @@ import base64
 import logging
 import re
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
@@ -149,6 +149,19 @@ def sweep(base_url: str, cases: list[Case]) -> list[str]:
         if trouble:
             found.append(trouble)
     return found
+
+
+def sweep_leaves_unchanged(
+    base_url: str, cases: list[Case], snapshot: Callable[[], object]
+) -> None:
+    """Send the cases; fail on any wrong answer, any logged error or any change ``snapshot``
+    (the owner's data, read back over HTTP) sees."""
+    before = snapshot()
+    with server_errors() as errors:
+        problems = sweep(base_url, cases)
+    assert not problems, "\n".join(problems)
+    assert not errors, errors
+    assert snapshot() == before
 
 
 class _Collect(logging.Handler):

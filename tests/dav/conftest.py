@@ -17,7 +17,7 @@ from app.directory import service as directory
 from app.settings import Settings
 from tests.conftest import TEST_PASSWORD
 from tests.dav.samples import card, event
-from tests.hostile import Case, server_errors, sweep
+from tests.hostile import Case, sweep_leaves_unchanged
 from tests.live import fresh_postgres, serve
 
 ALICE = ("alice@example.com", TEST_PASSWORD)
@@ -131,12 +131,7 @@ class AliceData:
 
     def sweep(self, cases: list[Case]) -> None:
         """Send the cases; fail on any wrong answer, any logged error or any change."""
-        before = self.snapshot()
-        with server_errors() as errors:
-            problems = sweep(self.base_url, cases)
-        assert not problems, "\n".join(problems)
-        assert not errors, errors
-        assert self.snapshot() == before
+        sweep_leaves_unchanged(self.base_url, cases, self.snapshot)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
