@@ -17,7 +17,8 @@ class CalendarHomeSet(Property):
     def value(self, ctx: Context, res: r.Resource) -> Value:
         if not isinstance(res, r.Principal):
             return None
-        return [xml.href(r.href_of("calendars", ctx.user, collection=True))]
+        # A colleague's home is named (clients expect it) but answers only what is shared.
+        return [xml.href(r.href_of("calendars", res.email, collection=True))]
 
 
 class CalendarUserAddressSet(Property):
@@ -28,7 +29,7 @@ class CalendarUserAddressSet(Property):
     def value(self, ctx: Context, res: r.Resource) -> Value:
         if not isinstance(res, r.Principal):
             return None
-        return [xml.href(f"mailto:{ctx.user}"), *principal_href(ctx)]
+        return [xml.href(f"mailto:{res.email}"), *principal_href(ctx, res)]
 
 
 class ScheduleInboxURL(Property):
@@ -37,7 +38,7 @@ class ScheduleInboxURL(Property):
     name = tag(CALDAV, "schedule-inbox-URL")
 
     def value(self, ctx: Context, res: r.Resource) -> Value:
-        if not isinstance(res, r.Principal):
+        if not isinstance(res, r.Principal) or not res.own:
             return None
         return [xml.href(r.href_of("principals", ctx.user, r.INBOX, collection=True))]
 
@@ -48,7 +49,7 @@ class ScheduleOutboxURL(Property):
     name = tag(CALDAV, "schedule-outbox-URL")
 
     def value(self, ctx: Context, res: r.Resource) -> Value:
-        if not isinstance(res, r.Principal):
+        if not isinstance(res, r.Principal) or not res.own:
             return None
         return [xml.href(r.href_of("principals", ctx.user, r.OUTBOX, collection=True))]
 
@@ -59,7 +60,7 @@ class CalendarUserType(Property):
     name = tag(CALDAV, "calendar-user-type")
 
     def value(self, ctx: Context, res: r.Resource) -> Value:
-        return "INDIVIDUAL" if isinstance(res, r.Principal) else None
+        return res.user_type if isinstance(res, r.Principal) else None
 
 
 class CalendarDescription(Property):

@@ -17,7 +17,7 @@ class AddressBookHomeSet(Property):
     def value(self, ctx: Context, res: r.Resource) -> Value:
         if not isinstance(res, r.Principal):
             return None
-        return [xml.href(r.href_of("addressbooks", ctx.user, collection=True))]
+        return [xml.href(r.href_of("addressbooks", res.email, collection=True))]
 
 
 class AddressBookMaxResourceSize(Property):

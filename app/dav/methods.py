@@ -428,6 +428,12 @@ def _destination_path(req: Request) -> str:
         raise DavError(exc.status, exc.reason) from exc
 
 
+# Reports answered with a document of their own (200), not a multistatus (207).
+PLAIN_REPORTS = frozenset(
+    {tag(CALDAV, "free-busy-query"), tag(DAV, "principal-search-property-set")}
+)
+
+
 def report(ctx: props.Context, req: Request) -> Response:
     """REPORT (RFC 3253 3.6): dispatched on the document element."""
     res = _existing(ctx, req)
@@ -439,7 +445,7 @@ def report(ctx: props.Context, req: Request) -> Response:
         raise DavError(403, f"Unsupported report {root.tag}.", precondition="supported-report")
     ctx = _asking(ctx, req)
     content_type, body = handler(ctx, res, root)
-    if content_type.startswith("text/calendar"):  # free-busy-query: no propstats to leave out
+    if root.tag in PLAIN_REPORTS:  # no multistatus, no propstats to leave out
         return Response(200, body, content_type)
     return Response(207, body, content_type, _applied(ctx))
 

@@ -49,8 +49,10 @@ class Property:
         raise DavError(403, precondition="cannot-modify-protected-property")
 
 
-def principal_href(ctx: Context) -> list[Element]:
-    return [xml.href(r.href_of("principals", ctx.user, collection=True))]
+def principal_href(ctx: Context, principal: r.Principal | None = None) -> list[Element]:
+    """The href of ``principal``, by default the signed-in user's."""
+    email = principal.email if principal is not None else ctx.user
+    return [xml.href(r.href_of("principals", email, collection=True))]
 
 
 class ResourceType(Property):
@@ -88,8 +90,8 @@ class DisplayName(Property):
                 return book.display_name or book.slug
             case r.DirectoryBook():
                 return "Directory"
-            case r.Principal(email=email):
-                return email
+            case r.Principal(email=email, display_name=name):
+                return name or email
         return None
 
     def store(self, ctx: Context, res: r.Resource, element: Element | None) -> None:
@@ -183,7 +185,7 @@ class PrincipalURL(Property):
     name = tag(DAV, "principal-URL")
 
     def value(self, ctx: Context, res: r.Resource) -> Value:
-        return principal_href(ctx) if isinstance(res, r.Principal) else None
+        return principal_href(ctx, res) if isinstance(res, r.Principal) else None
 
 
 class PrincipalCollectionSet(Property):
@@ -212,6 +214,9 @@ class Owner(Property):
         return None
 
 
+PRINCIPAL_REPORTS = ("principal-property-search", "principal-search-property-set")
+
+
 class SupportedReportSet(Property):
     """DAV:supported-report-set (RFC 3253 3.1.5)."""
 
@@ -227,6 +232,8 @@ class SupportedReportSet(Property):
             names.append(tag(DAV, "sync-collection"))
         elif isinstance(res, r.DirectoryBook):
             names += [tag(CARDDAV, n) for n in ("addressbook-query", "addressbook-multiget")]
+        elif isinstance(res, r.Root | r.PrincipalCollection | r.Principal):
+            names += [tag(DAV, n) for n in PRINCIPAL_REPORTS]
         return [
             el(tag(DAV, "supported-report"), None, el(tag(DAV, "report"), None, el(n)))
             for n in names

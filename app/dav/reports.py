@@ -377,6 +377,10 @@ def _resolve_href(ctx: props.Context, value: str) -> r.Resource | None:
 
 # The address book reports use the helpers above; imported here, as properties does.
 from app.dav.card_reports import addressbook_multiget, addressbook_query  # noqa: E402
+from app.dav.principal_search import (  # noqa: E402
+    principal_property_search,
+    principal_search_property_set,
+)
 
 REPORTS: dict[str, Report] = {
     tag(CALDAV, "calendar-query"): calendar_query,
@@ -386,4 +390,6 @@ REPORTS: dict[str, Report] = {
     tag(CARDDAV, "addressbook-multiget"): addressbook_multiget,
     tag(DAV, "sync-collection"): sync_collection,
     tag(DAV, "expand-property"): expand_property,
+    tag(DAV, "principal-property-search"): principal_property_search,
+    tag(DAV, "principal-search-property-set"): principal_search_property_set,
 }

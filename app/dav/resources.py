@@ -25,6 +25,7 @@ from app.calendar.models import CalendarObject
 from app.contacts import service as contacts
 from app.contacts import sharing as book_sharing
 from app.contacts.models import AddressBook, Card
+from app.dav import principals
 from app.dav.errors import DavError
 from app.davpaths import BadPath, decode_segment
 
@@ -44,9 +45,13 @@ class PrincipalCollection:
 
 @dataclass
 class Principal:
-    """One user."""
+    """One user, or (``own`` false) a colleague of the same organization, found by a
+    principal search or named in an href: readable, with no way into their collections."""
 
     email: str
+    display_name: str = ""
+    user_type: str = "INDIVIDUAL"  # CUTYPE (RFC 5545 3.2.3): INDIVIDUAL, ROOM, RESOURCE, ...
+    own: bool = True
 
 
 @dataclass
@@ -195,6 +200,12 @@ def _segment(part: str) -> str:
         raise DavError(400, str(exc)) from exc
 
 
+def colleague_principal(found: principals.Colleague, user: str) -> Principal:
+    """The principal resource of a colleague (or of ``user``, found by a search)."""
+    own = found.email == user
+    return Principal(found.email, found.display_name, found.user_type, own=own)
+
+
 def href_of(*segments: str, collection: bool = False) -> str:
     """The percent-encoded URL path of a resource."""
     path = PREFIX + "/" + "/".join(quote(s, safe="@+") for s in segments)
@@ -209,10 +220,13 @@ def resolve(db: Session, *, user: str, segments: list[str]) -> Resource | None:
     if area == "principals":
         if not rest:
             return PrincipalCollection()
-        if rest[0] != user or len(rest) > 2:
+        if len(rest) > 2:
             return None
+        if rest[0] != user:
+            found = principals.colleague(db, user=user, email=rest[0]) if len(rest) == 1 else None
+            return colleague_principal(found, user) if found is not None else None
         if len(rest) == 1:
-            return Principal(user)
+            return Principal(user, principals.display_name(db, email=user))
         if rest[1] == INBOX:
             return ScheduleInbox(user)
         return ScheduleOutbox(user) if rest[1] == OUTBOX else None

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from app.auth import app_passwords  # noqa: E402
 from app.db import make_engine  # noqa: E402
+from app.directory import service as directory  # noqa: E402
 from app.mailstack import MailStack  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
 from app.models import import_all_models  # noqa: E402
@@ -41,6 +42,8 @@ def main(workdir: Path) -> None:
         upgrade(settings)
         import_all_models()
         with Session(make_engine(settings)) as db:
+            # as after a first sign-in on the web, where app passwords are made
+            directory.account_for_login(db, email="suite@example.com")
             password = app_passwords.create(db, email="suite@example.com", name="suite").plaintext
             db.commit()
         with socket.socket() as sock:
