@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import available_timezones
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
@@ -286,10 +287,11 @@ def account_for_login(db: Session, *, email: str) -> Account:
 
 
 def record_login(db: Session, *, email: str, now: datetime, min_interval: timedelta) -> bool:
-    """Set the account's last login to ``now`` unless one was recorded within ``min_interval``.
+    """Set the account's last login to ``now`` unless one was recorded within ``min_interval``;
+    the account is created (``account_for_login``) when this is its first sign-in.
 
     One conditional UPDATE, so app processes racing for the same account write at most once
-    per interval between them; True when the row changed.
+    per interval between them; True when a row changed.
     """
     cutoff = now - min_interval
     result = db.execute(
@@ -301,7 +303,18 @@ def record_login(db: Session, *, email: str, now: datetime, min_interval: timede
         .values(last_login_at=now)
         .execution_options(synchronize_session=False)
     )
-    return bool(getattr(result, "rowcount", 0))
+    if getattr(result, "rowcount", 0):
+        return True
+    if find_account(db, email=email) is not None:
+        return False  # recorded within the interval
+    # A first sign-in from a phone or a file manager: the account is made as the web's
+    # first sign-in makes it. Another process may be making it at the same moment.
+    try:
+        with db.begin_nested():
+            account_for_login(db, email=email)
+    except IntegrityError:
+        return False
+    return True
 
 
 def get_preferences(db: Session, *, account_id: int) -> Preferences:

@@ -99,3 +99,31 @@ def test_several_processes_write_once_per_interval(
     after = _last_login(engine, ALICE)
     assert after is not None and after > stale + DEFAULT_INTERVAL
     engine.dispose()
+
+
+def test_a_first_sign_in_from_a_device_makes_the_account(migrated_settings: Settings) -> None:
+    """As the web's first sign-in does: the phone user then finds their colleagues."""
+    engine = create_engine(migrated_settings.effective_database_url)
+    with serve(migrated_settings) as base:
+        assert _propfind(base, f"/dav/calendars/{BOB}/", (BOB, TEST_PASSWORD)) == 207
+        assert _propfind(base, "/webdav/", (ALICE, TEST_PASSWORD)) == 207
+        assert _propfind(base, "/dav/", ("carol@example.org", "wrong-password")) == 401
+        found = httpx.request(
+            "REPORT",
+            base + "/dav/principals/",
+            auth=(BOB, TEST_PASSWORD),
+            content=(
+                '<d:principal-property-search xmlns:d="DAV:"><d:property-search><d:prop>'
+                "<d:displayname/></d:prop><d:match>alice</d:match></d:property-search>"
+                "<d:prop><d:displayname/></d:prop></d:principal-property-search>"
+            ),
+        )
+    assert found.status_code == 207
+    assert f"/dav/principals/{ALICE}/" in found.text
+    with Session(engine) as db:
+        bob, alice = directory.find_account(db, email=BOB), directory.find_account(db, email=ALICE)
+        assert bob is not None and alice is not None
+        assert bob.organization_id == alice.organization_id
+        assert bob.last_login_at is not None
+        assert directory.find_account(db, email="carol@example.org") is None
+    engine.dispose()

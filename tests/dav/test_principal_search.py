@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import caldav
 import httpx
+import pytest
 from lxml import etree
 from sqlalchemy.orm import Session
 
+from app.dav import principal_search
 from app.directory import service as directory
 from tests.conftest import TEST_PASSWORD
 
@@ -167,3 +169,15 @@ def test_a_colleagues_principal_is_readable_and_closed(live_directory: tuple[str
     # alice's own principal now carries her name
     own = alice.request("PROPFIND", "/dav/principals/alice@example.com/", headers={"Depth": "0"})
     assert "<d:displayname>Alice</d:displayname>" in own.text
+
+
+def test_too_many_matches_say_so_with_507(
+    live_directory: tuple[str, Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base, _db = live_directory
+    monkeypatch.setattr(principal_search, "MAX_MATCHES", 2)
+    found = _found(_dav(base), _search("<d:displayname/>", ""))
+    assert len(found) == 3
+    limit = found["/dav/principals/"]
+    assert limit.findtext("d:status", namespaces=NS) == "HTTP/1.1 507 Insufficient Storage"
+    assert limit.find("d:error/d:number-of-matches-within-limits", NS) is not None
