@@ -172,7 +172,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         refusal=csrf_refusal_page,
     )
     app.add_middleware(SecurityHeadersMiddleware, https=settings.secure_cookies)
-    app.add_middleware(ServerRootDiscovery)
+    app.add_middleware(ServerRootDiscovery, bare_mounts=("/dav", MOUNT_PATH))
     app.add_middleware(HeaderCaseMiddleware)  # outermost: the names as they leave
     return app
 

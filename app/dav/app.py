@@ -142,18 +142,27 @@ WELL_KNOWN_METHODS = ["GET", "HEAD", "PROPFIND", "OPTIONS", "REPORT"]
 
 
 class ServerRootDiscovery:
-    """Sends DAV requests for the server root to the DAV root.
+    """Sends DAV requests for the server root to the DAV root, and requests for a DAV mount
+    written without its trailing slash to the mount.
 
     Clients given only ``https://host/`` start with PROPFIND there (RFC 6764 6: the context
     path may be the root). Web pages never use PROPFIND or REPORT, so nothing else changes.
+    People type ``https://host/webdav`` or ``https://host/dav`` into a file manager or a
+    calendar app: those exact paths are the collections they name (many clients do not follow
+    a redirect for PROPFIND, and the web's CSRF check must not meet them).
     """
 
     DAV_METHODS = frozenset({"PROPFIND", "REPORT"})
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, bare_mounts: tuple[str, ...] = ("/dav",)) -> None:
         self.app = app
+        self.bare_mounts = frozenset(bare_mounts)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] == "/" and scope["method"] in self.DAV_METHODS:
-            scope = {**scope, "path": "/dav/", "raw_path": b"/dav/"}
+        if scope["type"] == "http":
+            path = scope["path"]
+            if path == "/" and scope["method"] in self.DAV_METHODS:
+                scope = {**scope, "path": "/dav/", "raw_path": b"/dav/"}
+            elif path in self.bare_mounts:
+                scope = {**scope, "path": path + "/", "raw_path": path.encode() + b"/"}
         await self.app(scope, receive, send)

@@ -82,6 +82,10 @@ def test_discovery_from_the_server_root_finds_the_default_collections(dav_server
         dav_server + "/dav/calendars/alice@example.com/personal/",
         dav_server + "/dav/calendars/alice@example.com/tasks/",
     ]
+    # Typed without the trailing slash, the service address works the same.
+    bare = _client(dav_server + "/dav").principal()
+    assert str(bare.url).endswith("/dav/principals/alice@example.com/")
+    assert len(bare.calendars()) == 2
     # The well-known addresses redirect to the service (RFC 6764 5), for PROPFIND too.
     for service in ("caldav", "carddav"):
         answer = httpx.request("PROPFIND", f"{dav_server}/.well-known/{service}")

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.files.models import FileSpace, FileVersion
 from app.settings import Settings
+from tests.conftest import TEST_PASSWORD
 from tests.integration.files.conftest import dav_client
 from tests.live import serve
 
@@ -228,10 +229,15 @@ def test_range_get(alice: httpx.Client) -> None:
 
 
 def _team_space(settings: Settings, slug: str, members: dict[str, str]) -> None:
+    """A team space with these members, each with the directory account their first sign-in
+    makes (team spaces belong to an organization)."""
+    from app.directory import service as directory
     from app.files import spaces
 
     engine = create_engine(settings.effective_database_url)
     with Session(engine) as db, db.begin():
+        for email in members:
+            directory.account_for_login(db, email=email)
         creator = next(iter(members))
         space = spaces.create_team_space(
             db, settings=settings, creator=creator, slug=slug, name=slug.title()
@@ -332,3 +338,14 @@ def test_propfind_depth_infinity_is_refused_with_the_precondition(
     assert refused.status_code == 403
     assert "propfind-finite-depth" in refused.text
     assert alice.request("PROPFIND", "/home/", headers={"Depth": "1"}).status_code == 207
+
+
+def test_the_mount_typed_without_its_slash_is_the_mount(server: str) -> None:
+    """A file manager given https://host/webdav lists the spaces there (no CSRF refusal)."""
+    with httpx.Client(auth=("alice@example.com", TEST_PASSWORD)) as client:
+        listing = client.request("PROPFIND", server + "/webdav", headers={"Depth": "1"})
+        assert listing.status_code == 207, listing.text
+        assert "/webdav/home/" in listing.text
+        assert client.request("OPTIONS", server + "/webdav").headers["dav"].startswith("1")
+    stranger = httpx.request("PROPFIND", server + "/webdav", headers={"Depth": "1"})
+    assert stranger.status_code == 401
