@@ -57,6 +57,13 @@ function toggleHelp() {
   if (help) help.hidden = !help.hidden;
 }
 
+// A link swapped in a moment ago is taken over by htmx only when the swap settles (about 20 ms
+// later); a shortcut pressed meanwhile would load the whole page. Process it first.
+const followLink = (link) => {
+  if (window.htmx) window.htmx.process(link);
+  link.click();
+};
+
 document.addEventListener("keydown", (event) => {
   const target = event.target;
   if (event.ctrlKey || event.metaKey || event.altKey) return;
@@ -70,14 +77,14 @@ document.addEventListener("keydown", (event) => {
     case "g": pendingG = true; break;
     case "?": toggleHelp(); break;
     case "Escape": { const help = document.getElementById("shortcut-help"); if (help) help.hidden = true; break; }
-    case "n": { const older = document.querySelector(".message-nav .older-link"); if (older) older.click(); break; }
-    case "p": { const newer = document.querySelector(".message-nav .newer-link"); if (newer) newer.click(); break; }
+    case "n": { const older = document.querySelector(".message-nav .older-link"); if (older) followLink(older); break; }
+    case "p": { const newer = document.querySelector(".message-nav .newer-link"); if (newer) followLink(newer); break; }
     case "j": moveCursor(1); break;
     case "k": moveCursor(-1); break;
     case "o": case "Enter": {
       const cursor = cursorIn(list);
       const link = cursor >= 0 && list[cursor].querySelector(".subject a");
-      if (link) link.click();
+      if (link) followLink(link);
       break;
     }
     case "/": {
@@ -90,7 +97,7 @@ document.addEventListener("keydown", (event) => {
     case "s": act("flag"); break;
     case "u": {
       const back = document.querySelector(".message-nav .back-link");
-      if (back) back.click();
+      if (back) followLink(back);
       break;
     }
     default: return;

@@ -59,7 +59,9 @@ def test_another_user_cannot_use_any_method_on_my_collections(bob: Dav) -> None:
             {},
         ),
         ("MKCALENDAR", "/dav/calendars/alice@example.com/planted/", "", {}),
-        ("PROPFIND", "/dav/principals/alice@example.com/", "", {"Depth": "0"}),
+        # alice's principal is readable by a colleague (tests/dav/test_principal_search.py);
+        # her scheduling inbox is not.
+        ("PROPFIND", "/dav/principals/alice@example.com/inbox/", "", {"Depth": "1"}),
         ("PROPFIND", ALICE_BOOK, "", {"Depth": "1"}),
         ("GET", ALICE_BOOK + "friend.vcf", "", {}),
         ("PUT", ALICE_BOOK + "evil.vcf", card("evil"), {}),
@@ -70,6 +72,15 @@ def test_another_user_cannot_use_any_method_on_my_collections(bob: Dav) -> None:
         answer = bob.request(method, path, body, **headers)
         assert answer.status_code in (403, 404, 409), (method, path, answer.status_code)
         assert "Secret" not in answer.text and "Friend" not in answer.text
+    # Her principal's properties are hers: each change is refused (RFC 4918 9.2: 207, 403).
+    patch = bob.request(
+        "PROPPATCH",
+        "/dav/principals/alice@example.com/",
+        '<D:propertyupdate xmlns:D="DAV:"><D:set><D:prop>'
+        "<D:displayname>x</D:displayname></D:prop></D:set></D:propertyupdate>",
+    )
+    assert patch.status_code == 207 and "HTTP/1.1 403" in patch.text
+    assert "HTTP/1.1 200" not in patch.text
     # Moving my own item into alice's calendar, or hers into mine, fails as well.
     bob_cal = "/dav/calendars/bob@example.com/personal/"
     assert bob.request("PUT", bob_cal + "mine.ics", event("mine")).status_code == 201
