@@ -22,7 +22,8 @@ from app.dav.multistatus import (
     propstat,
     propstat_response,
 )
-from app.dav.reports import REPORTS, XML_TYPE
+from app.dav.report_table import PLAIN_REPORTS, REPORTS
+from app.dav.reports import XML_TYPE
 from app.dav.xml import CALDAV, CARDDAV, DAV, Element, el, tag
 from app.davpaths import BadDestination, destination_path
 from app.errors import DomainError
@@ -426,12 +427,6 @@ def _destination_path(req: Request) -> str:
         return destination_path(req.headers)
     except BadDestination as exc:
         raise DavError(exc.status, exc.reason) from exc
-
-
-# Reports answered with a document of their own (200), not a multistatus (207).
-PLAIN_REPORTS = frozenset(
-    {tag(CALDAV, "free-busy-query"), tag(DAV, "principal-search-property-set")}
-)
 
 
 def report(ctx: props.Context, req: Request) -> Response:

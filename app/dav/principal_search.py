@@ -15,11 +15,11 @@ from app.dav import principals, xml
 from app.dav import properties as props
 from app.dav import resources as r
 from app.dav.errors import DavError
-from app.dav.multistatus import multistatus, propstat_response
+from app.dav.multistatus import propstat_response
+from app.dav.reports import XML_TYPE, answer
 from app.dav.xml import CALDAV, CALSERVER, DAV, Element, el, tag
 
 MAX_MATCHES = 100
-XML_TYPE = "application/xml; charset=utf-8"
 
 _NAME = tag(DAV, "displayname")
 _ADDRESSES = (tag(CALDAV, "calendar-user-address-set"), tag(CALSERVER, "email-address-set"))
@@ -37,7 +37,9 @@ def principal_property_search(
 ) -> tuple[str, bytes]:
     """DAV:principal-property-search: the matching principals with the asked properties."""
     if not isinstance(res, r.Root | r.PrincipalCollection | r.Principal):
-        raise DavError(403, "Principals are searched at /dav/principals/.")
+        raise DavError(
+            403, "Principals are searched at /dav/principals/.", precondition="supported-report"
+        )
     searches = _searches(root)
     every = root.get("test", "allof") != "anyof"
     names = _asked(root)
@@ -48,7 +50,7 @@ def principal_property_search(
     ]
     if len(found) > MAX_MATCHES:
         responses.append(_truncated(r.href(res)))
-    return XML_TYPE, multistatus(responses)
+    return answer(responses)
 
 
 def principal_search_property_set(
@@ -56,7 +58,9 @@ def principal_search_property_set(
 ) -> tuple[str, bytes]:
     """DAV:principal-search-property-set: which properties a principal search can match."""
     if not isinstance(res, r.Root | r.PrincipalCollection | r.Principal):
-        raise DavError(403, "Principals are searched at /dav/principals/.")
+        raise DavError(
+            403, "Principals are searched at /dav/principals/.", precondition="supported-report"
+        )
     answer = xml.document(tag(DAV, "principal-search-property-set"))
     for name, (_values, description) in SEARCHABLE.items():
         described = el(tag(DAV, "description"), description)

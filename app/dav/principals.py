@@ -14,7 +14,6 @@ from app.directory.address_list import (
     reader_organization,
     whole_address_list,
 )
-from app.directory.service import find_account
 
 # The calendar user type (RFC 5545 3.2.3 CUTYPE) of each kind of address list entry.
 USER_TYPES = {"person": "INDIVIDUAL", "role": "UNKNOWN", "room": "ROOM", "equipment": "RESOURCE"}
@@ -27,12 +26,6 @@ class Colleague:
     email: str
     display_name: str
     user_type: str
-
-
-def display_name(db: Session, *, email: str) -> str:
-    """The directory name of an account, empty when it has none."""
-    account = find_account(db, email=email)
-    return account.display_name if account is not None else ""
 
 
 def colleague(db: Session, *, user: str, email: str) -> Colleague | None:

@@ -24,7 +24,7 @@ from app.dav.multistatus import (
     status_response,
     stored_rows,
 )
-from app.dav.xml import CALDAV, CARDDAV, DAV, Element, el, tag
+from app.dav.xml import CALDAV, DAV, Element, el, tag
 from app.errors import DomainError
 
 Report = Callable[[props.Context, r.Resource, Element], tuple[str, bytes]]
@@ -373,23 +373,3 @@ def _resolve_href(ctx: props.Context, value: str) -> r.Resource | None:
         return r.resolve(ctx.db, user=ctx.user, segments=r.split_path(value.strip()))
     except DavError:
         return None
-
-
-# The address book reports use the helpers above; imported here, as properties does.
-from app.dav.card_reports import addressbook_multiget, addressbook_query  # noqa: E402
-from app.dav.principal_search import (  # noqa: E402
-    principal_property_search,
-    principal_search_property_set,
-)
-
-REPORTS: dict[str, Report] = {
-    tag(CALDAV, "calendar-query"): calendar_query,
-    tag(CALDAV, "calendar-multiget"): calendar_multiget,
-    tag(CALDAV, "free-busy-query"): free_busy_query,
-    tag(CARDDAV, "addressbook-query"): addressbook_query,
-    tag(CARDDAV, "addressbook-multiget"): addressbook_multiget,
-    tag(DAV, "sync-collection"): sync_collection,
-    tag(DAV, "expand-property"): expand_property,
-    tag(DAV, "principal-property-search"): principal_property_search,
-    tag(DAV, "principal-search-property-set"): principal_search_property_set,
-}

@@ -226,7 +226,8 @@ def resolve(db: Session, *, user: str, segments: list[str]) -> Resource | None:
             found = principals.colleague(db, user=user, email=rest[0]) if len(rest) == 1 else None
             return colleague_principal(found, user) if found is not None else None
         if len(rest) == 1:
-            return Principal(user, principals.display_name(db, email=user))
+            found = principals.colleague(db, user=user, email=user)
+            return colleague_principal(found, user) if found is not None else Principal(user)
         if rest[1] == INBOX:
             return ScheduleInbox(user)
         return ScheduleOutbox(user) if rest[1] == OUTBOX else None

@@ -305,7 +305,8 @@ def record_login(db: Session, *, email: str, now: datetime, min_interval: timede
     )
     if getattr(result, "rowcount", 0):
         return True
-    if find_account(db, email=email) is not None:
+    # Stored addresses are lower case, as ``email`` is here: the unique index answers.
+    if db.scalar(select(Account.id).where(Account.email == email)) is not None:
         return False  # recorded within the interval
     # A first sign-in from a phone or a file manager: the account is made as the web's
     # first sign-in makes it. Another process may be making it at the same moment.
