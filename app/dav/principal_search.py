@@ -36,10 +36,7 @@ def principal_property_search(
     ctx: props.Context, res: r.Resource, root: Element
 ) -> tuple[str, bytes]:
     """DAV:principal-property-search: the matching principals with the asked properties."""
-    if not isinstance(res, r.Root | r.PrincipalCollection | r.Principal):
-        raise DavError(
-            403, "Principals are searched at /dav/principals/.", precondition="supported-report"
-        )
+    _principals_only(res)
     searches = _searches(root)
     every = root.get("test", "allof") != "anyof"
     names = _asked(root)
@@ -57,10 +54,7 @@ def principal_search_property_set(
     ctx: props.Context, res: r.Resource, root: Element
 ) -> tuple[str, bytes]:
     """DAV:principal-search-property-set: which properties a principal search can match."""
-    if not isinstance(res, r.Root | r.PrincipalCollection | r.Principal):
-        raise DavError(
-            403, "Principals are searched at /dav/principals/.", precondition="supported-report"
-        )
+    _principals_only(res)
     answer = xml.document(tag(DAV, "principal-search-property-set"))
     for name, (_values, description) in SEARCHABLE.items():
         described = el(tag(DAV, "description"), description)
@@ -68,6 +62,13 @@ def principal_search_property_set(
         searchable = el(tag(DAV, "prop"), None, el(name))
         answer.append(el(tag(DAV, "principal-search-property"), None, searchable, described))
     return XML_TYPE, xml.serialize(answer)
+
+
+def _principals_only(res: r.Resource) -> None:
+    if not isinstance(res, r.Root | r.PrincipalCollection | r.Principal):
+        raise DavError(
+            403, "Principals are searched at /dav/principals/.", precondition="supported-report"
+        )
 
 
 def _asked(root: Element) -> list[str]:
